@@ -1,0 +1,61 @@
+# Build, test and demo entry points. Everything a fresh machine needs beyond Go is built here:
+# the plugin, the Command simulator, and a real Vault server from the Vault Go module.
+
+GO        ?= go
+BIN       := $(CURDIR)/bin
+VAULT_DIR := $(CURDIR)/.cache/vault/bin
+VAULT_BIN := $(VAULT_DIR)/vault
+
+# The binaries the end-to-end tests and the demo start (read by compat_test/realvault).
+export VAULT_BIN
+export PLUGIN_BIN     := $(BIN)/keyfactor
+export COMMANDSIM_BIN := $(BIN)/commandsim
+
+GO_SOURCES := $(shell find . -name '*.go' -not -path './.cache/*' -not -path './tools/*') go.mod go.sum
+
+.PHONY: all build vault test unit-test compat-test bench demo dev fmt vet clean
+
+all: build
+
+## build: the plugin into bin/keyfactor and the simulator into bin/commandsim
+build: $(PLUGIN_BIN) $(COMMANDSIM_BIN)
+
+$(PLUGIN_BIN): $(GO_SOURCES)
+	$(GO) build -trimpath -o $@ ./cmd/keyfactor
+
+$(COMMANDSIM_BIN): $(GO_SOURCES)
+	$(GO) build -trimpath -o $@ ./cmd/commandsim
+
+## vault: a real Vault server from github.com/hashicorp/vault v1.21.0 (slow once, cached after)
+vault: $(VAULT_BIN)
+
+$(VAULT_BIN): tools/vault/go.mod tools/vault/go.sum tools/vault/main.go
+	cd tools/vault && $(GO) build -trimpath -ldflags "-s -w" -o $@ .
+
+## test: unit tests (race detector on), then the compatibility and end-to-end suite on a real Vault
+test: unit-test compat-test
+
+unit-test:
+	$(GO) vet ./...
+	$(GO) test -race -count=1 ./...
+
+compat-test: build vault
+	cd compat_test && $(GO) vet ./... && $(GO) test -count=1 -timeout 45m ./...
+
+## bench: benchmarks (speed goals are measured here, never asserted in tests)
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+## demo: simulator + Vault dev + plugin, configure, issue one certificate, print it, stop everything
+demo: build vault
+	cd compat_test && $(GO) run ./cmd/devenv -mode demo
+
+## dev: the same environment left running; prints VAULT_ADDR/VAULT_TOKEN and commands to try
+dev: build vault
+	cd compat_test && $(GO) run ./cmd/devenv -mode dev
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+clean:
+	rm -rf $(BIN)

@@ -1,0 +1,155 @@
+// Package pkicompat is a Vault secrets engine that answers like Vault's built-in PKI engine while
+// a Driver does the CA's work. It owns Vault storage (config, roles, certificate records,
+// revocations), role policy, key generation and response shapes; it knows nothing of any
+// particular CA.
+package pkicompat
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/hashicorp/vault/sdk/framework"
+	"github.com/hashicorp/vault/sdk/logical"
+)
+
+const backendHelp = `
+This backend issues certificates the way Vault's PKI engine does, but every certificate is
+signed by an external CA through its driver. Configure the CA connection at "config", define
+roles at "roles/<name>", then issue at "issue/<role>" or sign a CSR at "sign/<role>".
+`
+
+// configStorageKey is where the driver configuration lives. It is seal-wrapped because it holds
+// the CA credentials.
+const configStorageKey = "config"
+
+// Factory returns a logical.Factory serving this engine with drivers built by provider.
+func Factory(provider Provider) logical.Factory {
+	return func(ctx context.Context, conf *logical.BackendConfig) (logical.Backend, error) {
+		b := newBackend(provider)
+		if err := b.Setup(ctx, conf); err != nil {
+			return nil, err
+		}
+		return b, nil
+	}
+}
+
+type backend struct {
+	*framework.Backend
+	provider Provider
+
+	// driverMu guards driver. Requests take the current driver under the read lock and use it
+	// without holding the lock, so replacing the configuration never waits for (or breaks)
+	// requests already in flight on the old driver.
+	driverMu sync.RWMutex
+	driver   Driver
+}
+
+func newBackend(provider Provider) *backend {
+	b := &backend{provider: provider}
+	var paths []*framework.Path
+	paths = append(paths, b.configPaths()...)
+	paths = append(paths, b.rolePaths()...)
+	paths = append(paths, b.issuePaths()...)
+	paths = append(paths, b.fetchPaths()...)
+	paths = append(paths, b.issuerPaths()...)
+	paths = append(paths, b.revokePaths()...)
+
+	b.Backend = &framework.Backend{
+		Help:        strings.TrimSpace(backendHelp),
+		BackendType: logical.TypeLogical,
+		PathsSpecial: &logical.Paths{
+			// The same unauthenticated set as native PKI for the paths this engine serves, so
+			// scripts that curl the CA without a token keep working.
+			Unauthenticated: []string{
+				"cert/*",
+				"ca/pem",
+				"ca_chain",
+				"ca",
+				"crl/pem",
+				"crl",
+				"issuer/+/pem",
+				"issuer/+/der",
+				"issuer/+/json",
+				"issuer/+/crl",
+				"issuer/+/crl/pem",
+				"issuer/+/crl/der",
+				"issuers/",
+			},
+			SealWrapStorage: []string{configStorageKey},
+			LocalStorage:    []string{"revoked/", "certs/"},
+		},
+		Paths:      paths,
+		Secrets:    b.secrets(),
+		Invalidate: b.invalidate,
+		Clean:      b.closeDriver,
+	}
+	return b
+}
+
+// invalidate runs on performance standbys and secondaries when another node changed storage.
+func (b *backend) invalidate(_ context.Context, key string) {
+	if key == configStorageKey {
+		b.closeDriver(context.Background())
+	}
+}
+
+// currentDriver returns the driver for the stored configuration, building it on first use.
+func (b *backend) currentDriver(ctx context.Context, s logical.Storage) (Driver, error) {
+	b.driverMu.RLock()
+	d := b.driver
+	b.driverMu.RUnlock()
+	if d != nil {
+		return d, nil
+	}
+
+	b.driverMu.Lock()
+	defer b.driverMu.Unlock()
+	if b.driver != nil {
+		return b.driver, nil
+	}
+	conf, err := loadConfig(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	if conf == nil {
+		return nil, &ValidationError{Message: "the CA connection is not configured: write it at config first"}
+	}
+	d, _, err = b.provider.NewDriver(conf)
+	if err != nil {
+		return nil, fmt.Errorf("stored CA configuration is unusable: %w", err)
+	}
+	b.driver = d
+	return d, nil
+}
+
+// replaceDriver installs d (nil to drop the cached driver) and closes the previous one once the
+// swap is done; requests holding the old driver finish on it.
+func (b *backend) replaceDriver(d Driver) {
+	b.driverMu.Lock()
+	old := b.driver
+	b.driver = d
+	b.driverMu.Unlock()
+	if c, ok := old.(Closer); ok && old != d {
+		c.Close()
+	}
+}
+
+func (b *backend) closeDriver(context.Context) { b.replaceDriver(nil) }
+
+// loadConfig reads the stored driver configuration; nil when none has been written.
+func loadConfig(ctx context.Context, s logical.Storage) (map[string]interface{}, error) {
+	entry, err := s.Get(ctx, configStorageKey)
+	if err != nil {
+		return nil, fmt.Errorf("reading config: %w", err)
+	}
+	if entry == nil {
+		return nil, nil
+	}
+	var conf map[string]interface{}
+	if err := entry.DecodeJSON(&conf); err != nil {
+		return nil, fmt.Errorf("decoding config: %w", err)
+	}
+	return conf, nil
+}
