@@ -1,0 +1,263 @@
+package pkicompat
+
+import (
+	"context"
+	"crypto/x509"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/vault/sdk/framework"
+	"github.com/hashicorp/vault/sdk/logical"
+)
+
+// caField is the previous Keyfactor plugin's `ca=<name>` on CA reads; empty = the default CA.
+var caField = &framework.FieldSchema{Type: framework.TypeString, Description: "The CA to read; empty for the configured default.", Query: true}
+
+func (b *backend) fetchPaths() []*framework.Path {
+	read := func(pattern string, fields map[string]*framework.FieldSchema, cb framework.OperationFunc, help string) *framework.Path {
+		return &framework.Path{
+			Pattern:      pattern,
+			Fields:       fields,
+			DisplayAttrs: &framework.DisplayAttributes{OperationPrefix: "pki", OperationVerb: "read"},
+			Operations: map[logical.Operation]framework.OperationHandler{
+				logical.ReadOperation: &framework.PathOperation{Callback: cb},
+			},
+			HelpSynopsis: help,
+		}
+	}
+	list := func(pattern string, prefix string, help string) *framework.Path {
+		return &framework.Path{
+			Pattern:      pattern,
+			DisplayAttrs: &framework.DisplayAttributes{OperationPrefix: "pki", OperationVerb: "list"},
+			Operations: map[logical.Operation]framework.OperationHandler{
+				logical.ListOperation: &framework.PathOperation{
+					Callback: func(ctx context.Context, req *logical.Request, _ *framework.FieldData) (*logical.Response, error) {
+						serials, err := listSerials(ctx, req.Storage, prefix)
+						if err != nil {
+							return nil, err
+						}
+						return logical.ListResponse(serials), nil
+					},
+				},
+			},
+			HelpSynopsis: help,
+		}
+	}
+	caOnly := map[string]*framework.FieldSchema{"ca": caField}
+	serialFields := map[string]*framework.FieldSchema{
+		"serial": {Type: framework.TypeString, Description: `Certificate serial, ':' or '-' separated; "ca" for the default CA.`},
+		"ca":     caField,
+	}
+	return []*framework.Path{
+		read("ca(/pem)?", caOnly, b.pathFetchCARaw, "The default CA's certificate, raw DER (ca) or PEM (ca/pem)."),
+		read("ca_chain", caOnly, b.pathFetchCAChainRaw, "The default CA's chain as raw PEM."),
+		read("crl(/pem)?", caOnly, b.pathFetchCRLRaw, "The default CA's CRL, raw DER (crl) or PEM (crl/pem)."),
+		read("cert/ca_chain", caOnly, b.pathFetchCAChainJSON, "The default CA's chain as JSON."),
+		read("cert/crl", caOnly, b.pathFetchCRLJSON, "The default CA's CRL as JSON."),
+		read("cert/crl/raw(/pem)?", caOnly, b.pathFetchCRLRaw, "The default CA's CRL, raw DER or PEM."),
+		read("cert/(?P<serial>"+serialPattern+")/raw(/pem)?", serialFields, b.pathFetchCertRaw, "A certificate, raw DER or PEM."),
+		read("cert/(?P<serial>"+serialPattern+")", serialFields, b.pathFetchCertJSON, "A certificate with its revocation status."),
+		// certs/<serial> is the previous Keyfactor plugin's spelling of cert/<serial>.
+		read("certs/(?P<serial>"+serialPattern+")", serialFields, b.pathFetchCertJSON, "Same as cert/<serial>."),
+		list("certs/revoked/?$", revokedStoragePrefix, "Serials of revoked certificates."),
+		list("certs/?$", certStoragePrefix, "Serials of stored certificates."),
+	}
+}
+
+// caChainFor fetches a CA's chain. ok is false (and resp, err nil) when no CA is configured, so
+// raw endpoints can answer 204 as native does without an issuer.
+func (b *backend) caChainFor(ctx context.Context, s logical.Storage, ca string) (chain []*x509.Certificate, ok bool, resp *logical.Response, err error) {
+	conf, err := loadConfig(ctx, s)
+	if err != nil {
+		return nil, false, nil, err
+	}
+	if conf == nil {
+		return nil, false, nil, nil
+	}
+	drv, err := b.currentDriver(ctx, s)
+	if err != nil {
+		resp, err = userOrInternal(err)
+		return nil, false, resp, err
+	}
+	chain, err = drv.CAChain(ctx, ca)
+	if err != nil {
+		resp, err = caFailure("fetch CA chain", err)
+		return nil, false, resp, err
+	}
+	return withoutNil(chain), true, nil, nil
+}
+
+func (b *backend) pathFetchCARaw(ctx context.Context, req *logical.Request, d *framework.FieldData) (*logical.Response, error) {
+	pemOut := strings.HasSuffix(req.Path, "/pem")
+	chain, ok, resp, err := b.caChainFor(ctx, req.Storage, d.Get("ca").(string))
+	if resp != nil || err != nil {
+		return resp, err
+	}
+	return rawCertResponse(firstOf(chain, ok), pemOut), nil
+}
+
+func (b *backend) pathFetchCAChainRaw(ctx context.Context, req *logical.Request, d *framework.FieldData) (*logical.Response, error) {
+	chain, _, resp, err := b.caChainFor(ctx, req.Storage, d.Get("ca").(string))
+	if resp != nil || err != nil {
+		return resp, err
+	}
+	// Native serves the PEM chain with the DER content type (sic); kept for parity.
+	return rawResponse(contentTypeDER, []byte(chainPEM(chain))), nil
+}
+
+func (b *backend) pathFetchCAChainJSON(ctx context.Context, req *logical.Request, d *framework.FieldData) (*logical.Response, error) {
+	chain, ok, resp, err := b.caChainFor(ctx, req.Storage, d.Get("ca").(string))
+	if resp != nil || err != nil {
+		return resp, err
+	}
+	if !ok || len(chain) == 0 {
+		return logical.ErrorResponse("no default issuer currently configured"), nil
+	}
+	text := chainPEM(chain)
+	return &logical.Response{Data: map[string]interface{}{
+		"certificate":             text,
+		"ca_chain":                text,
+		"authority_key_id":        keyID(chain[0].AuthorityKeyId),
+		"revocation_time":         int64(0),
+		"revocation_time_rfc3339": "",
+	}}, nil
+}
+
+// crlFor fetches a CA's CRL; ok is false when no CA is configured.
+func (b *backend) crlFor(ctx context.Context, s logical.Storage, ca string) (der []byte, ok bool, resp *logical.Response, err error) {
+	conf, err := loadConfig(ctx, s)
+	if err != nil || conf == nil {
+		return nil, false, nil, err
+	}
+	drv, err := b.currentDriver(ctx, s)
+	if err != nil {
+		resp, err = userOrInternal(err)
+		return nil, false, resp, err
+	}
+	der, err = drv.CRL(ctx, ca)
+	if err != nil {
+		resp, err = caFailure("fetch CRL", err)
+		return nil, false, resp, err
+	}
+	return der, true, nil, nil
+}
+
+func (b *backend) pathFetchCRLRaw(ctx context.Context, req *logical.Request, d *framework.FieldData) (*logical.Response, error) {
+	der, _, resp, err := b.crlFor(ctx, req.Storage, d.Get("ca").(string))
+	if resp != nil || err != nil {
+		return resp, err
+	}
+	if strings.HasSuffix(req.Path, "/pem") {
+		var body []byte
+		if len(der) > 0 {
+			body = []byte(crlPEM(der))
+		}
+		return rawResponse(contentTypeCRLPEM, body), nil
+	}
+	return rawResponse(contentTypeCRL, der), nil
+}
+
+func (b *backend) pathFetchCRLJSON(ctx context.Context, req *logical.Request, d *framework.FieldData) (*logical.Response, error) {
+	der, ok, resp, err := b.crlFor(ctx, req.Storage, d.Get("ca").(string))
+	if resp != nil || err != nil {
+		return resp, err
+	}
+	if !ok {
+		return logical.ErrorResponse("no default issuer currently configured"), nil
+	}
+	text := ""
+	if len(der) > 0 {
+		text = crlPEM(der)
+	}
+	return &logical.Response{Data: map[string]interface{}{
+		"certificate":             text,
+		"revocation_time":         int64(0),
+		"revocation_time_rfc3339": "",
+	}}, nil
+}
+
+func (b *backend) pathFetchCertRaw(ctx context.Context, req *logical.Request, d *framework.FieldData) (*logical.Response, error) {
+	pemOut := strings.HasSuffix(req.Path, "/pem")
+	serial := d.Get("serial").(string)
+	if serial == "ca" {
+		return b.pathFetchCARaw(ctx, req, d)
+	}
+	rec, err := getCertRecord(ctx, req.Storage, serial)
+	if err != nil {
+		return nil, err
+	}
+	if rec == nil {
+		return rawCertResponse(nil, pemOut), nil
+	}
+	cert, err := rec.certificate()
+	if err != nil {
+		return nil, err
+	}
+	return rawCertResponse(cert, pemOut), nil
+}
+
+func (b *backend) pathFetchCertJSON(ctx context.Context, req *logical.Request, d *framework.FieldData) (*logical.Response, error) {
+	serial := d.Get("serial").(string)
+	if serial == "ca" {
+		chain, ok, resp, err := b.caChainFor(ctx, req.Storage, d.Get("ca").(string))
+		if resp != nil || err != nil {
+			return resp, err
+		}
+		if !ok || len(chain) == 0 {
+			return logical.ErrorResponse("no default issuer currently configured"), nil
+		}
+		return &logical.Response{Data: certJSON(chain[0], nil)}, nil
+	}
+	rec, err := getCertRecord(ctx, req.Storage, serial)
+	if err != nil {
+		return nil, err
+	}
+	if rec == nil {
+		return nil, nil // 404, as native
+	}
+	cert, err := rec.certificate()
+	if err != nil {
+		return nil, err
+	}
+	return &logical.Response{Data: certJSON(cert, rec)}, nil
+}
+
+// certJSON is native's cert/:serial answer; issuer_id appears only for revoked certificates.
+func certJSON(cert *x509.Certificate, rec *certRecord) map[string]interface{} {
+	data := map[string]interface{}{
+		"certificate":             certPEM(cert),
+		"revocation_time":         int64(0),
+		"revocation_time_rfc3339": "",
+	}
+	if len(cert.AuthorityKeyId) > 0 {
+		data["authority_key_id"] = keyID(cert.AuthorityKeyId)
+	}
+	if rec != nil && rec.revoked() {
+		data["revocation_time"] = rec.Revocation.Time.Unix()
+		data["revocation_time_rfc3339"] = rec.Revocation.Time.UTC().Format(time.RFC3339Nano)
+		data["issuer_id"] = rec.IssuerID
+	}
+	return data
+}
+
+// rawCertResponse answers a raw certificate read: DER or trimmed PEM, 204 when there is none.
+func rawCertResponse(cert *x509.Certificate, pemOut bool) *logical.Response {
+	var body []byte
+	if pemOut {
+		if cert != nil {
+			body = []byte(certPEM(cert))
+		}
+		return rawResponse(contentTypePEMChain, body)
+	}
+	if cert != nil {
+		body = cert.Raw
+	}
+	return rawResponse(contentTypeDER, body)
+}
+
+func firstOf(chain []*x509.Certificate, ok bool) *x509.Certificate {
+	if !ok || len(chain) == 0 {
+		return nil
+	}
+	return chain[0]
+}

@@ -1,0 +1,367 @@
+package pkicompat
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/vault/sdk/framework"
+	"github.com/hashicorp/vault/sdk/logical"
+)
+
+// issueMode is what an issuance path does with the key and the names.
+type issueMode int
+
+const (
+	modeIssue        issueMode = iota // key generated here, names from the request
+	modeSign                          // key in the caller's CSR, names checked against the role
+	modeSignVerbatim                  // names taken from the CSR unchecked, role optional
+)
+
+func (b *backend) issuePaths() []*framework.Path {
+	role := framework.GenericNameRegex("role")
+	ref := "issuer/" + framework.GenericNameRegex("issuer_ref")
+	verbatimRole := framework.OptionalParamRegex("role")
+	return []*framework.Path{
+		b.issuePath("issue/"+role, modeIssue, false),
+		b.issuePath("sign/"+role, modeSign, false),
+		b.issuePath("sign-verbatim"+verbatimRole, modeSignVerbatim, false),
+		b.issuePath(ref+"/issue/"+role, modeIssue, true),
+		b.issuePath(ref+"/sign/"+role, modeSign, true),
+		b.issuePath(ref+"/sign-verbatim"+verbatimRole, modeSignVerbatim, true),
+	}
+}
+
+func (b *backend) issuePath(pattern string, mode issueMode, issuerScoped bool) *framework.Path {
+	verb := map[issueMode]string{modeIssue: "issue", modeSign: "sign", modeSignVerbatim: "sign-verbatim"}[mode]
+	return &framework.Path{
+		Pattern:      pattern,
+		Fields:       issueFields(mode),
+		DisplayAttrs: &framework.DisplayAttributes{OperationPrefix: "pki", OperationVerb: verb},
+		Operations: map[logical.Operation]framework.OperationHandler{
+			logical.UpdateOperation: &framework.PathOperation{
+				Callback: func(ctx context.Context, req *logical.Request, d *framework.FieldData) (*logical.Response, error) {
+					return b.handleIssue(ctx, req, d, mode, issuerScoped)
+				},
+			},
+		},
+		HelpSynopsis: "Issue a certificate through the CA, as native PKI's " + verb + " does.",
+		HelpDescription: "Names are checked against the role, the key and CSR are made in Vault (issue) " +
+			"or taken from the caller (sign), and the CA signs. Extra fields from the previous " +
+			"Keyfactor plugin are accepted: dns_sans (same as alt_names), ca, template, metadata.",
+	}
+}
+
+func issueFields(mode issueMode) map[string]*framework.FieldSchema {
+	f := map[string]*framework.FieldSchema{
+		"role":                    {Type: framework.TypeString, Description: "The role to issue under."},
+		"issuer_ref":              {Type: framework.TypeString, Default: "default", Description: "The issuer (CA) to use; only on issuer/:ref/... paths."},
+		"common_name":             {Type: framework.TypeString, Description: "The requested common name."},
+		"alt_names":               {Type: framework.TypeString, Description: "Comma-separated DNS names and email addresses for the subject alternative names."},
+		"dns_sans":                {Type: framework.TypeString, Description: "The previous Keyfactor plugin's name for alt_names; both are used."},
+		"ip_sans":                 {Type: framework.TypeCommaStringSlice, Description: "Requested IP subject alternative names."},
+		"uri_sans":                {Type: framework.TypeCommaStringSlice, Description: "Requested URI subject alternative names."},
+		"other_sans":              {Type: framework.TypeCommaStringSlice, Description: "Requested other SANs, as <oid>;UTF8:<value>."},
+		"ttl":                     {Type: framework.TypeDurationSecond, Description: "Requested time to live; the CA's template may decide otherwise."},
+		"not_after":               {Type: framework.TypeString, Description: "Requested expiry as RFC 3339; exclusive with ttl."},
+		"format":                  {Type: framework.TypeString, Default: "pem", Description: `"pem", "der" or "pem_bundle".`},
+		"private_key_format":      {Type: framework.TypeString, Default: "der", Description: `"pkcs8" for PKCS#8 keys; anything else keeps the key type's native encoding.`},
+		"exclude_cn_from_sans":    {Type: framework.TypeBool, Description: "Do not copy the common name into the SANs."},
+		"remove_roots_from_chain": {Type: framework.TypeBool, Description: "Leave self-signed certificates out of ca_chain."},
+		"user_ids":                {Type: framework.TypeCommaStringSlice, Description: "Subject user ids (UID)."},
+		"serial_number":           {Type: framework.TypeString, Description: "The subject's serialNumber attribute (not the certificate serial)."},
+		"cert_metadata":           {Type: framework.TypeString, Description: "Vault Enterprise only; refused, as by native OSS."},
+		"ca":                      {Type: framework.TypeString, Description: "The CA to issue from (previous Keyfactor plugin); a role may pin it."},
+		"template":                {Type: framework.TypeString, Description: "The CA-side template/profile (previous Keyfactor plugin); a role may pin it."},
+		"metadata":                {Type: framework.TypeString, Description: "A JSON object of metadata for the CA's inventory."},
+	}
+	if mode != modeIssue {
+		f["csr"] = &framework.FieldSchema{Type: framework.TypeString, Description: "The PEM certificate signing request."}
+	}
+	if mode == modeSignVerbatim {
+		f["key_usage"] = &framework.FieldSchema{Type: framework.TypeCommaStringSlice, Description: "Decided by the CA's template here."}
+		f["ext_key_usage"] = &framework.FieldSchema{Type: framework.TypeCommaStringSlice, Description: "Decided by the CA's template here."}
+		f["ext_key_usage_oids"] = &framework.FieldSchema{Type: framework.TypeCommaStringSlice, Description: "Decided by the CA's template here."}
+		f["signature_bits"] = &framework.FieldSchema{Type: framework.TypeInt, Description: "Decided by the CA here."}
+		f["use_pss"] = &framework.FieldSchema{Type: framework.TypeBool, Description: "Decided by the CA here."}
+	}
+	return f
+}
+
+// issueRequest gathers the caller's input once it has passed validation.
+type issueRequest struct {
+	mode        issueMode
+	policy      *issuePolicy
+	format      string
+	pkcs8       bool
+	removeRoots bool
+	metadata    map[string]string
+	target      *target
+	notAfter    time.Time
+	warnings    []string // in native order: TTL, then subject, then TTL again
+}
+
+func (b *backend) handleIssue(ctx context.Context, req *logical.Request, d *framework.FieldData, mode issueMode, issuerScoped bool) (*logical.Response, error) {
+	roleName := d.Get("role").(string)
+	var role *roleEntry
+	if roleName != "" || mode != modeSignVerbatim {
+		r, err := getRole(ctx, req.Storage, roleName)
+		if err != nil {
+			return nil, err
+		}
+		if r == nil {
+			return logical.ErrorResponse(fmt.Sprintf("unknown role: %s", roleName)), nil
+		}
+		role = r
+	}
+	policy, err := policyFromRole(roleName, role)
+	if err != nil {
+		return userOrInternal(err)
+	}
+
+	ir := &issueRequest{mode: mode, policy: policy, removeRoots: d.Get("remove_roots_from_chain").(bool)}
+	ir.format = d.Get("format").(string)
+	switch ir.format {
+	case "pem", "der", "pem_bundle":
+	default:
+		return logical.ErrorResponse(`the "format" path parameter must be "pem", "der", or "pem_bundle"`), nil
+	}
+	ir.pkcs8 = d.Get("private_key_format").(string) == "pkcs8"
+	if d.Get("cert_metadata").(string) != "" {
+		// Native OSS answers this with a Go error (HTTP 500); kept for parity.
+		return nil, errors.New("certificate metadata is only supported on Vault Enterprise")
+	}
+	requestMeta, err := parseMetadata("metadata", d.Get("metadata").(string))
+	if err != nil {
+		return userOrInternal(err)
+	}
+	ir.metadata = mergeMetadata(policy.metadata, requestMeta)
+
+	now := time.Now()
+	notAfter, ttlWarnings, err := b.notAfterFor(policy, d, now)
+	if err != nil {
+		return userOrInternal(err)
+	}
+	ir.notAfter = notAfter
+
+	// The CSR and the names come before any CA work, so bad input never reaches the CA.
+	var csr *x509.CertificateRequest
+	if mode != modeIssue {
+		csr, err = parseCSR(d.Get("csr").(string))
+		if err != nil {
+			return userOrInternal(err)
+		}
+	}
+	subject, subjectWarnings, err := approveNames(mode, role, d, csr)
+	if err != nil {
+		return userOrInternal(err)
+	}
+	if mode == modeIssue {
+		// Refuse a key type or size this engine cannot make before any CA work.
+		if err := checkKeySpec(policy.keyType, policy.keyBits); err != nil {
+			return userOrInternal(err)
+		}
+	}
+	ir.warnings = append(append(append(ir.warnings, ttlWarnings...), subjectWarnings...), ttlWarnings...)
+
+	drv, err := b.currentDriver(ctx, req.Storage)
+	if err != nil {
+		return userOrInternal(err)
+	}
+	ir.target, err = b.resolveTarget(ctx, req.Storage, drv, policy, d, issuerScoped)
+	if err != nil {
+		return userOrInternal(err)
+	}
+
+	var key *generatedKey
+	if mode == modeIssue {
+		key, err = generateKey(policy.keyType, policy.keyBits)
+		if err != nil {
+			return userOrInternal(err)
+		}
+		csr, err = buildCSR(key, subject, csrSignatureAlgorithm(key.keyType, policy.signatureBits, policy.usePSS))
+		if err != nil {
+			return nil, err
+		}
+	}
+
+	signed, err := drv.Sign(ctx, &SignRequest{
+		CSR:            csr,
+		CA:             ir.target.ca,
+		Template:       ir.target.template,
+		Metadata:       ir.metadata,
+		DNSNames:       subject.DNSNames,
+		IPAddresses:    subject.IPAddresses,
+		URIs:           subject.URIs,
+		EmailAddresses: subject.EmailAddresses,
+		NotAfter:       ir.notAfter,
+	})
+	if err != nil {
+		return caFailure("sign", err)
+	}
+	if err := checkSigned(signed, csr); err != nil {
+		return caFailure("sign", err)
+	}
+	return b.respondIssued(ctx, req, ir, signed, key)
+}
+
+// approveNames applies the role's name policy (issue, sign) or takes the CSR's names as they are
+// (sign-verbatim), and returns the names with the warnings they produced.
+func approveNames(mode issueMode, role *roleEntry, d *framework.FieldData, csr *x509.CertificateRequest) (*approvedSubject, []string, error) {
+	if mode == modeSignVerbatim {
+		return subjectFromCSR(csr), verbatimIgnoredWarnings(d), nil
+	}
+	if mode == modeSign {
+		if err := role.checkCSRKey(csr); err != nil {
+			return nil, nil, err
+		}
+	}
+	subject, err := role.approveSubject(subjectRequestFrom(d, csr))
+	if err != nil {
+		return nil, nil, err
+	}
+	warnings := subject.Warnings
+	if mode == modeSign {
+		if err := csrWithinApproval(csr, subject); err != nil {
+			return nil, nil, err
+		}
+		if w := csrSubjectWarning(csr, subject); w != "" {
+			warnings = append(warnings, w)
+		}
+	}
+	return subject, warnings, nil
+}
+
+// respondIssued stores the certificate record (unless the role says no_store) and shapes the
+// native issue/sign response.
+func (b *backend) respondIssued(ctx context.Context, req *logical.Request, ir *issueRequest, signed *SignResponse, key *generatedKey) (*logical.Response, error) {
+	cert := signed.Certificate
+	serial := serialFromCert(cert)
+	// The issuer index only feeds issuers/ listings; failing to extend it (for example a
+	// read-only replicated store on a secondary) must not lose a certificate already issued.
+	issuer, err := rememberIssuer(ctx, req.Storage, signed.CA)
+	if err != nil {
+		b.Logger().Warn("could not record the issuing CA", "ca", signed.CA, "error", err)
+		issuer = newIssuerEntry(signed.CA)
+	}
+	if !ir.policy.noStore {
+		rec := &certRecord{
+			SerialNumber:   serial,
+			CertificateDER: cert.Raw,
+			CA:             signed.CA,
+			IssuerID:       issuer.ID,
+			CertificateID:  signed.CertificateID,
+			Template:       ir.target.template,
+			Role:           ir.policy.roleName,
+			Metadata:       ir.metadata,
+			IssuedAt:       time.Now().UTC(),
+		}
+		if err := putCertRecord(ctx, req.Storage, rec); err != nil {
+			return nil, err
+		}
+	}
+
+	data := map[string]interface{}{
+		"certificate":      encodeForFormat(cert, ir.format),
+		"issuing_ca":       "",
+		"serial_number":    serial,
+		"expiration":       cert.NotAfter.Unix(),
+		"authority_key_id": keyID(cert.AuthorityKeyId),
+	}
+	if len(signed.Chain) > 0 {
+		data["issuing_ca"] = encodeForFormat(signed.Chain[0], ir.format)
+	}
+	var chain []string
+	for _, c := range signed.Chain {
+		if ir.removeRoots && isSelfSigned(c) {
+			continue
+		}
+		chain = append(chain, encodeForFormat(c, ir.format))
+	}
+	if len(chain) > 0 {
+		data["ca_chain"] = chain
+	}
+
+	var keyPEM string
+	if key != nil {
+		der, _, err := key.marshal(ir.pkcs8)
+		if err != nil {
+			return nil, fmt.Errorf("encoding private key: %w", err)
+		}
+		keyPEM, err = key.pemString(ir.pkcs8)
+		if err != nil {
+			return nil, err
+		}
+		if ir.format == "der" {
+			data["private_key"] = base64Std(der)
+		} else {
+			data["private_key"] = keyPEM
+		}
+		data["private_key_type"] = key.keyType
+	}
+	if ir.format == "pem_bundle" {
+		// The bundle keeps the whole chain even when remove_roots_from_chain drops roots from
+		// ca_chain, as native does.
+		parts := []string{}
+		if keyPEM != "" {
+			parts = append(parts, keyPEM)
+		}
+		parts = append(parts, certPEM(cert))
+		for _, c := range signed.Chain {
+			parts = append(parts, certPEM(c))
+		}
+		data["certificate"] = strings.Join(parts, "\n")
+	}
+
+	var resp *logical.Response
+	if ir.policy.generateLease {
+		resp = b.Secret(secretTypePKI).Response(data, map[string]interface{}{"serial_number": serial})
+		resp.Secret.TTL = time.Until(cert.NotAfter)
+		resp.Secret.Renewable = false
+	} else {
+		resp = &logical.Response{Data: data}
+	}
+	for _, w := range ir.warnings {
+		resp.AddWarning(w)
+	}
+	for _, w := range caDecidedWarnings(ir, cert) {
+		resp.AddWarning(w)
+	}
+	return resp, nil
+}
+
+// validitySlack is how far the CA's notAfter may be from the requested one before the response
+// says so; CAs commonly round validity to the second or minute.
+const validitySlack = 2 * time.Minute
+
+// caDecidedWarnings names what the CA decided differently from what was asked, since here the
+// CA's template, not Vault, has the last word on validity.
+func caDecidedWarnings(ir *issueRequest, cert *x509.Certificate) []string {
+	diff := cert.NotAfter.Sub(ir.notAfter)
+	if diff < 0 {
+		diff = -diff
+	}
+	if diff <= validitySlack {
+		return nil
+	}
+	return []string{fmt.Sprintf("the CA set the certificate's notAfter to %s instead of the requested %s: the CA's template decides validity",
+		cert.NotAfter.UTC().Format(time.RFC3339), ir.notAfter.UTC().Format(time.RFC3339))}
+}
+
+// verbatimIgnoredWarnings names the sign-verbatim fields this engine cannot honour because the
+// CA's template decides extensions and signature algorithms.
+func verbatimIgnoredWarnings(d *framework.FieldData) []string {
+	var ignored []string
+	for _, name := range []string{"key_usage", "ext_key_usage", "ext_key_usage_oids", "signature_bits", "use_pss"} {
+		if _, ok := d.GetOk(name); ok {
+			ignored = append(ignored, name)
+		}
+	}
+	if len(ignored) == 0 {
+		return nil
+	}
+	return []string{fmt.Sprintf("%s ignored: the CA's template decides key usage, extended key usage and signature algorithm", strings.Join(ignored, ", "))}
+}

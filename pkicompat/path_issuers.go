@@ -1,0 +1,177 @@
+package pkicompat
+
+import (
+	"context"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"strings"
+
+	"github.com/hashicorp/vault/sdk/framework"
+	"github.com/hashicorp/vault/sdk/logical"
+)
+
+// issuerUsage is what native reports for an issuer that may issue, sign CRLs and OCSP. The CA
+// decides all of these here; the value is reported as native's full set.
+const issuerUsage = "read-only,issuing-certificates,crl-signing,ocsp-signing"
+
+func (b *backend) issuerPaths() []*framework.Path {
+	ref := framework.GenericNameRegex("issuer_ref")
+	refField := map[string]*framework.FieldSchema{
+		"issuer_ref": {Type: framework.TypeString, Description: `An issuer id, an issuer name, a CA name or "default".`},
+	}
+	read := func(pattern string, cb framework.OperationFunc, help string) *framework.Path {
+		return &framework.Path{
+			Pattern:      pattern,
+			Fields:       refField,
+			DisplayAttrs: &framework.DisplayAttributes{OperationPrefix: "pki", OperationVerb: "read"},
+			Operations: map[logical.Operation]framework.OperationHandler{
+				logical.ReadOperation: &framework.PathOperation{Callback: cb},
+			},
+			HelpSynopsis: help,
+		}
+	}
+	return []*framework.Path{
+		{
+			Pattern:      "issuers/?$",
+			DisplayAttrs: &framework.DisplayAttributes{OperationPrefix: "pki", OperationVerb: "list", OperationSuffix: "issuers"},
+			Operations: map[logical.Operation]framework.OperationHandler{
+				logical.ListOperation: &framework.PathOperation{Callback: b.pathListIssuers},
+			},
+			HelpSynopsis: "The CAs this mount has been configured with or has issued from.",
+		},
+		read("issuer/"+ref+"/(json|der|pem)", b.pathIssuerRaw, "An issuer's certificate as JSON, DER or PEM."),
+		read("issuer/"+ref+"/crl(/pem|/der)?", b.pathIssuerCRL, "An issuer's CRL as JSON, PEM or DER."),
+		read("issuer/"+ref, b.pathIssuerRead, "An issuer (a CA of this mount)."),
+	}
+}
+
+func (b *backend) pathListIssuers(ctx context.Context, req *logical.Request, _ *framework.FieldData) (*logical.Response, error) {
+	entries, err := listIssuerEntries(ctx, req.Storage)
+	if err != nil {
+		return nil, err
+	}
+	defaultID := ""
+	if conf, err := loadConfig(ctx, req.Storage); err == nil && conf != nil {
+		if drv, err := b.currentDriver(ctx, req.Storage); err == nil {
+			defaultID = issuerIDFor(defaultCAName(drv))
+		}
+	}
+	keys := make([]string, 0, len(entries))
+	info := map[string]interface{}{}
+	for _, e := range entries {
+		keys = append(keys, e.ID)
+		info[e.ID] = map[string]interface{}{
+			"issuer_name": e.Name,
+			"is_default":  e.ID == defaultID,
+		}
+	}
+	if len(keys) == 0 {
+		return logical.ListResponse(nil), nil
+	}
+	return logical.ListResponseWithInfo(keys, info), nil
+}
+
+// issuerFor resolves the path's issuer reference and fetches its chain. An unknown CA is the
+// native "unable to resolve" error.
+func (b *backend) issuerFor(ctx context.Context, s logical.Storage, ref string) (*issuerEntry, []*x509.Certificate, *logical.Response, error) {
+	drv, err := b.currentDriver(ctx, s)
+	if err != nil {
+		resp, err := userOrInternal(err)
+		return nil, nil, resp, err
+	}
+	e, err := resolveIssuerRef(ctx, s, drv, ref)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	chain, err := drv.CAChain(ctx, e.CA)
+	chain = withoutNil(chain)
+	var nf *NotFoundError
+	if errors.As(err, &nf) || (err == nil && len(chain) == 0) {
+		return nil, nil, logical.ErrorResponse("unable to resolve issuer id for reference: " + ref), nil
+	}
+	if err != nil {
+		resp, err := caFailure("fetch CA chain", err)
+		return nil, nil, resp, err
+	}
+	return e, chain, nil, nil
+}
+
+// issuerPEM is an issuer certificate as native stores it: PEM with one trailing newline.
+func issuerPEM(c *x509.Certificate) string {
+	return certPEM(c) + "\n"
+}
+
+func issuerChainPEMs(chain []*x509.Certificate) []string {
+	out := make([]string, 0, len(chain))
+	for _, c := range chain {
+		out = append(out, issuerPEM(c))
+	}
+	return out
+}
+
+func (b *backend) pathIssuerRead(ctx context.Context, req *logical.Request, d *framework.FieldData) (*logical.Response, error) {
+	e, chain, resp, err := b.issuerFor(ctx, req.Storage, d.Get("issuer_ref").(string))
+	if resp != nil || err != nil {
+		return resp, err
+	}
+	return &logical.Response{Data: map[string]interface{}{
+		"issuer_id":                      e.ID,
+		"issuer_name":                    e.Name,
+		"key_id":                         "",
+		"certificate":                    issuerPEM(chain[0]),
+		"manual_chain":                   []string(nil),
+		"ca_chain":                       issuerChainPEMs(chain),
+		"leaf_not_after_behavior":        "err",
+		"usage":                          issuerUsage,
+		"revocation_signature_algorithm": "",
+		"revoked":                        false,
+		"issuing_certificates":           []string{},
+		"crl_distribution_points":        []string{},
+		"ocsp_servers":                   []string{},
+	}}, nil
+}
+
+func (b *backend) pathIssuerRaw(ctx context.Context, req *logical.Request, d *framework.FieldData) (*logical.Response, error) {
+	_, chain, resp, err := b.issuerFor(ctx, req.Storage, d.Get("issuer_ref").(string))
+	if resp != nil || err != nil {
+		return resp, err
+	}
+	switch {
+	case strings.HasSuffix(req.Path, "/der"):
+		return rawResponse(contentTypeDER, chain[0].Raw), nil
+	case strings.HasSuffix(req.Path, "/pem"):
+		return rawResponse(contentTypePEMChain, []byte(issuerPEM(chain[0]))), nil
+	}
+	return &logical.Response{Data: map[string]interface{}{
+		"certificate": issuerPEM(chain[0]),
+		"ca_chain":    issuerChainPEMs(chain),
+	}}, nil
+}
+
+func (b *backend) pathIssuerCRL(ctx context.Context, req *logical.Request, d *framework.FieldData) (*logical.Response, error) {
+	ref := d.Get("issuer_ref").(string)
+	e, _, resp, err := b.issuerFor(ctx, req.Storage, ref)
+	if resp != nil || err != nil {
+		return resp, err
+	}
+	drv, err := b.currentDriver(ctx, req.Storage)
+	if err != nil {
+		return userOrInternal(err)
+	}
+	der, err := drv.CRL(ctx, e.CA)
+	if err != nil {
+		return caFailure("fetch CRL", err)
+	}
+	if strings.HasSuffix(req.Path, "/der") {
+		return rawResponse(contentTypeCRL, der), nil
+	}
+	var text []byte
+	if len(der) > 0 {
+		text = pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: der})
+	}
+	if strings.HasSuffix(req.Path, "/pem") {
+		return rawResponse(contentTypeCRLPEM, text), nil
+	}
+	return &logical.Response{Data: map[string]interface{}{"crl": string(text)}}, nil
+}
