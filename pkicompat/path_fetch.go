@@ -87,7 +87,19 @@ func (b *backend) caChainFor(ctx context.Context, s logical.Storage, ca string) 
 	return withoutNil(chain), true, nil, nil
 }
 
+// seedCARead reports whether a CA read carries the previous Keyfactor plugin's `ca=<name>`.
+// Those reads (`vault read keyfactor/ca ca=X`, `vault read keyfactor/ca_chain ca=X`) come from
+// the vault CLI, which can only print JSON, so they get the JSON shapes of cert/ca and
+// cert/ca_chain. Without `ca`, the answer is native's raw body, as curl-based scripts expect.
+func seedCARead(req *logical.Request, d *framework.FieldData) bool {
+	name, ok := d.GetOk("ca")
+	return ok && name.(string) != "" && !strings.HasSuffix(req.Path, "/pem")
+}
+
 func (b *backend) pathFetchCARaw(ctx context.Context, req *logical.Request, d *framework.FieldData) (*logical.Response, error) {
+	if seedCARead(req, d) {
+		return b.pathFetchCAJSON(ctx, req, d)
+	}
 	pemOut := strings.HasSuffix(req.Path, "/pem")
 	chain, ok, resp, err := b.caChainFor(ctx, req.Storage, d.Get("ca").(string))
 	if resp != nil || err != nil {
@@ -97,6 +109,9 @@ func (b *backend) pathFetchCARaw(ctx context.Context, req *logical.Request, d *f
 }
 
 func (b *backend) pathFetchCAChainRaw(ctx context.Context, req *logical.Request, d *framework.FieldData) (*logical.Response, error) {
+	if seedCARead(req, d) {
+		return b.pathFetchCAChainJSON(ctx, req, d)
+	}
 	chain, _, resp, err := b.caChainFor(ctx, req.Storage, d.Get("ca").(string))
 	if resp != nil || err != nil {
 		return resp, err
@@ -199,14 +214,7 @@ func (b *backend) pathFetchCertRaw(ctx context.Context, req *logical.Request, d 
 func (b *backend) pathFetchCertJSON(ctx context.Context, req *logical.Request, d *framework.FieldData) (*logical.Response, error) {
 	serial := d.Get("serial").(string)
 	if serial == "ca" {
-		chain, ok, resp, err := b.caChainFor(ctx, req.Storage, d.Get("ca").(string))
-		if resp != nil || err != nil {
-			return resp, err
-		}
-		if !ok || len(chain) == 0 {
-			return logical.ErrorResponse("no default issuer currently configured"), nil
-		}
-		return &logical.Response{Data: certJSON(chain[0], nil)}, nil
+		return b.pathFetchCAJSON(ctx, req, d)
 	}
 	rec, err := getCertRecord(ctx, req.Storage, serial)
 	if err != nil {
@@ -220,6 +228,18 @@ func (b *backend) pathFetchCertJSON(ctx context.Context, req *logical.Request, d
 		return nil, err
 	}
 	return &logical.Response{Data: certJSON(cert, rec)}, nil
+}
+
+// pathFetchCAJSON is native's cert/ca answer for the CA the request names (default: the config's).
+func (b *backend) pathFetchCAJSON(ctx context.Context, req *logical.Request, d *framework.FieldData) (*logical.Response, error) {
+	chain, ok, resp, err := b.caChainFor(ctx, req.Storage, d.Get("ca").(string))
+	if resp != nil || err != nil {
+		return resp, err
+	}
+	if !ok || len(chain) == 0 {
+		return logical.ErrorResponse("no default issuer currently configured"), nil
+	}
+	return &logical.Response{Data: certJSON(chain[0], nil)}, nil
 }
 
 // certJSON is native's cert/:serial answer; issuer_id appears only for revoked certificates.

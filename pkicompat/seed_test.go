@@ -1,8 +1,10 @@
 package pkicompat_test
 
 import (
+	"strings"
 	"testing"
 
+	"github.com/hashicorp/vault/sdk/logical"
 	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat/pkitest"
 )
 
@@ -54,8 +56,21 @@ func TestSeedCommandReference(t *testing.T) {
 	mustOK(t, h.write("roles/hashiwebserver", map[string]interface{}{"allowed_domains": "kftrain.lab", "allow_subdomains": true, "key_type": "ec"}))
 	mustOK(t, h.write("sign/hashiwebserver", map[string]interface{}{"csr": csr}))
 	// vault read keyfactor/ca ca=<ca name> ; vault read keyfactor/ca_chain ca=<ca name>
-	mustOK(t, h.do("read", "ca", map[string]interface{}{"ca": "OtherCA"}))
-	mustOK(t, h.do("read", "ca_chain", map[string]interface{}{"ca": "OtherCA"}))
+	// The vault CLI can print only JSON, so these answer cert/ca's and cert/ca_chain's shapes.
+	for _, path := range []string{"ca", "ca_chain"} {
+		r := h.do("read", path, map[string]interface{}{"ca": "OtherCA"})
+		mustOK(t, r)
+		if _, raw := r.resp.Data[logical.HTTPRawBody]; raw {
+			t.Fatalf("read %s ca=OtherCA answered a raw body; the vault CLI cannot print it", path)
+		}
+		if pemText, _ := r.resp.Data["certificate"].(string); !strings.Contains(pemText, "BEGIN CERTIFICATE") {
+			t.Fatalf("read %s ca=OtherCA: certificate = %q", path, pemText)
+		}
+	}
+	// Without ca=, the native raw body (curl-based scripts).
+	if r := h.do("read", "ca_chain", nil); r.resp == nil || r.resp.Data[logical.HTTPRawBody] == nil {
+		t.Fatal("read ca_chain without ca= must stay native's raw body")
+	}
 	// vault delete keyfactor/roles/<rolename>
 	mustOK(t, h.do("delete", "roles/hashiwebserver", nil))
 }
