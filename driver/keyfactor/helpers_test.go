@@ -1,0 +1,163 @@
+package keyfactor
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"encoding/pem"
+	"math/big"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat"
+)
+
+// testPKI is a root and an issuing CA for unit tests that need real certificates.
+type testPKI struct {
+	root, issuing       *x509.Certificate
+	rootKey, issuingKey crypto.Signer
+}
+
+func newKey(t testing.TB) *ecdsa.PrivateKey {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func newTestPKI(t *testing.T) *testPKI {
+	t.Helper()
+	p := &testPKI{rootKey: newKey(t), issuingKey: newKey(t)}
+	now := time.Now()
+	rootTmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "Test Root"},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+	}
+	p.root = mustCreate(t, rootTmpl, rootTmpl, p.rootKey.Public(), p.rootKey)
+	issTmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "Test Issuing"},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+		CRLDistributionPoints: []string{"http://crl.example.com/CertEnroll/Test%20Root.crl"},
+	}
+	p.issuing = mustCreate(t, issTmpl, p.root, p.issuingKey.Public(), p.rootKey)
+	return p
+}
+
+func (p *testPKI) leaf(t *testing.T, pub crypto.PublicKey, cn string, serial int64, cdp ...string) *x509.Certificate {
+	t.Helper()
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: cn}, DNSNames: []string{cn},
+		NotBefore: time.Now().Add(-time.Minute), NotAfter: time.Now().Add(time.Hour),
+		CRLDistributionPoints: cdp,
+	}
+	return mustCreate(t, tmpl, p.issuing, pub, p.issuingKey)
+}
+
+func (p *testPKI) crl(t *testing.T, next time.Duration, revoked ...int64) []byte {
+	t.Helper()
+	tmpl := &x509.RevocationList{Number: big.NewInt(time.Now().UnixNano()), ThisUpdate: time.Now().Add(-time.Minute), NextUpdate: time.Now().Add(next)}
+	for _, s := range revoked {
+		tmpl.RevokedCertificateEntries = append(tmpl.RevokedCertificateEntries, x509.RevocationListEntry{SerialNumber: big.NewInt(s), RevocationTime: time.Now()})
+	}
+	der, err := x509.CreateRevocationList(rand.Reader, tmpl, p.issuing, p.issuingKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return der
+}
+
+func mustCreate(t *testing.T, tmpl, parent *x509.Certificate, pub crypto.PublicKey, key crypto.Signer) *x509.Certificate {
+	t.Helper()
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func newCSR(t testing.TB, key crypto.Signer, cn string) *x509.CertificateRequest {
+	t.Helper()
+	der, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{Subject: pkix.Name{CommonName: cn}, DNSNames: []string{cn}}, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	csr, err := x509.ParseCertificateRequest(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return csr
+}
+
+func pemOf(c *x509.Certificate) []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})
+}
+
+// p7b builds a certificates-only PKCS#7 bundle, as Command's P7B download returns.
+func p7b(t *testing.T, certs ...*x509.Certificate) []byte {
+	t.Helper()
+	var raw []byte
+	for _, c := range certs {
+		raw = append(raw, c.Raw...)
+	}
+	sd := struct {
+		Version          int
+		DigestAlgorithms asn1.RawValue
+		ContentInfo      struct{ ContentType asn1.ObjectIdentifier }
+		Certificates     asn1.RawValue
+		SignerInfos      asn1.RawValue
+	}{
+		Version:          1,
+		DigestAlgorithms: asn1.RawValue{Class: asn1.ClassUniversal, Tag: asn1.TagSet, IsCompound: true},
+		Certificates:     asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0, IsCompound: true, Bytes: raw},
+		SignerInfos:      asn1.RawValue{Class: asn1.ClassUniversal, Tag: asn1.TagSet, IsCompound: true},
+	}
+	sd.ContentInfo.ContentType = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 1}
+	inner, err := asn1.Marshal(sd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := asn1.Marshal(struct {
+		ContentType asn1.ObjectIdentifier
+		Content     asn1.RawValue
+	}{oidSignedData, asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0, IsCompound: true, Bytes: inner}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// fakeCommand serves handler as a plain-HTTP Command for unit tests of parsing and mapping; the
+// real simulator covers behaviour end to end.
+func fakeCommand(t *testing.T, handler http.HandlerFunc, overrides map[string]interface{}) (*keyfactorDriver, *httptest.Server) {
+	t.Helper()
+	srv := httptest.NewServer(handler)
+	t.Cleanup(srv.Close)
+	conf := basicConf(map[string]interface{}{"url": srv.URL, "timeout": 5})
+	for k, v := range overrides {
+		if v == nil {
+			delete(conf, k)
+		} else {
+			conf[k] = v
+		}
+	}
+	d, _, err := NewProvider().NewDriver(conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(d.(pkicompat.Closer).Close)
+	return d.(*keyfactorDriver), srv
+}

@@ -1,0 +1,252 @@
+package keyfactor
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/driver/keyfactor/commandtest"
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat"
+)
+
+// Each operation against each profile: sign, status, revoke by id and by serial, revocation
+// listing, CA chain without prior issuance, CRL.
+func TestSimOperations(t *testing.T) {
+	for _, profile := range allProfiles {
+		t.Run(fmt.Sprintf("v%d", profile), func(t *testing.T) {
+			srv := startSim(t, profile, nil, commandtest.WithSubjectHeader(profile == commandtest.Profile10))
+			ctx := context.Background()
+			since := time.Now().Add(-time.Minute)
+
+			// A fresh driver asks for CA chains before anything was issued.
+			fresh := simDriver(t, simConf(srv, authKindBasic, nil, nil))
+			for _, ca := range []string{"", commandtest.DefaultCALogicalName, commandtest.DefaultCAHost + `\` + commandtest.ECCALogicalName} {
+				chain, err := fresh.CAChain(ctx, ca)
+				if err != nil {
+					t.Fatalf("CAChain(%q): %v", ca, err)
+				}
+				want := srv.CACertificate(logicalName(fresh.mustResolve(t, ca)))
+				if len(chain) != 2 || !chain[0].Equal(want) || !chain[1].Equal(srv.RootCertificate()) {
+					t.Errorf("CAChain(%q) = %v, want the CA then the root", ca, subjects(chain))
+				}
+			}
+			_, err := fresh.CAChain(ctx, "No-Such-CA")
+			var nf *pkicompat.NotFoundError
+			if !errors.As(err, &nf) {
+				t.Errorf("unknown CA: %v, want NotFoundError", err)
+			}
+
+			d := simDriver(t, simConf(srv, authKindBasic, nil, nil))
+			req := signRequest(t, "ops.example.com")
+			req.Metadata = map[string]string{commandtest.MetadataOwner: `team "quoted" \ x`}
+			first, err := d.Sign(ctx, req)
+			if err != nil {
+				t.Fatalf("Sign: %v", err)
+			}
+			verifyIssued(t, srv, first)
+			if first.CertificateID == "" || first.CA != commandtest.DefaultCAHost+`\`+commandtest.DefaultCALogicalName {
+				t.Errorf("response id %q CA %q", first.CertificateID, first.CA)
+			}
+			ecResp, err := d.Sign(ctx, &pkicompat.SignRequest{CSR: req.CSR, CA: commandtest.ECCALogicalName})
+			if err != nil {
+				t.Fatalf("Sign on the EC CA: %v", err)
+			}
+			if !ecResp.Chain[0].Equal(srv.CACertificate(commandtest.ECCALogicalName)) {
+				t.Errorf("EC chain %v", subjects(ecResp.Chain))
+			}
+
+			st, err := d.Status(ctx, &pkicompat.StatusRequest{CertificateID: first.CertificateID})
+			if err != nil || st.Revoked {
+				t.Fatalf("status of a fresh certificate: %+v, %v", st, err)
+			}
+
+			rev, err := d.Revoke(ctx, &pkicompat.RevokeRequest{CertificateID: first.CertificateID, Reason: 1, Comment: "test"})
+			if err != nil || rev.Pending || rev.RevokedAt.IsZero() {
+				t.Fatalf("Revoke by id: %+v, %v", rev, err)
+			}
+			st, err = d.Status(ctx, &pkicompat.StatusRequest{CertificateID: first.CertificateID})
+			if err != nil || !st.Revoked || st.Reason != 1 || st.RevokedAt.IsZero() {
+				t.Errorf("status after revoke: %+v, %v", st, err)
+			}
+
+			second, err := d.Sign(ctx, signRequest(t, "ops2.example.com"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := d.Revoke(ctx, &pkicompat.RevokeRequest{Certificate: second.Certificate, Reason: 4}); err != nil {
+				t.Fatalf("Revoke by serial: %v", err)
+			}
+			st, err = d.Status(ctx, &pkicompat.StatusRequest{Certificate: second.Certificate})
+			if err != nil || !st.Revoked || st.Reason != 4 {
+				t.Errorf("status by serial: %+v, %v", st, err)
+			}
+
+			listed, err := d.RevokedSince(ctx, "", since)
+			if err != nil {
+				t.Fatal(err)
+			}
+			found := map[string]bool{}
+			for _, r := range listed {
+				found[r.SerialNumber] = true
+			}
+			for _, c := range []*x509.Certificate{first.Certificate, second.Certificate} {
+				if !found[colonHex(c.SerialNumber)] {
+					t.Errorf("RevokedSince lacks %s (got %v)", colonHex(c.SerialNumber), listed)
+				}
+			}
+			if later, err := d.RevokedSince(ctx, "", time.Now().Add(time.Hour)); err != nil || len(later) != 0 {
+				t.Errorf("RevokedSince(future) = %v, %v; want none", later, err)
+			}
+
+			for _, drv := range []*keyfactorDriver{d, simDriver(t, simConf(srv, authKindBasic, nil, nil))} {
+				der, err := drv.CRL(ctx, "")
+				if err != nil {
+					t.Fatalf("CRL: %v", err)
+				}
+				crl, err := x509.ParseRevocationList(der)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := crl.CheckSignatureFrom(srv.CACertificate(commandtest.DefaultCALogicalName)); err != nil {
+					t.Errorf("CRL not signed by the issuing CA: %v", err)
+				}
+				listedOnCRL := map[string]bool{}
+				for _, e := range crl.RevokedCertificateEntries {
+					listedOnCRL[colonHex(e.SerialNumber)] = true
+				}
+				if !listedOnCRL[colonHex(first.Certificate.SerialNumber)] || !listedOnCRL[colonHex(second.Certificate.SerialNumber)] {
+					t.Errorf("CRL lacks the revoked serials")
+				}
+			}
+			// The EC CA has a CRL too, found without any certificate of it in memory.
+			if _, err := simDriver(t, simConf(srv, authKindBasic, nil, nil)).CRL(ctx, commandtest.ECCALogicalName); err != nil {
+				t.Errorf("CRL of the EC CA: %v", err)
+			}
+		})
+	}
+}
+
+func (d *keyfactorDriver) mustResolve(t *testing.T, ca string) string {
+	t.Helper()
+	name, err := d.resolveCA(ca)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return name
+}
+
+func TestSimCommandErrors(t *testing.T) {
+	cases := []struct {
+		name   string
+		req    func(*pkicompat.SignRequest)
+		status int
+		want   []string
+	}{
+		{"unknown template", func(r *pkicompat.SignRequest) { r.Template = "NoSuchTemplate" }, 400, []string{"HTTP 400", "ErrorCode"}},
+		{"template without CSR enrollment", func(r *pkicompat.SignRequest) { r.Template = commandtest.PFXOnlyTemplate }, 400, []string{"HTTP 400"}},
+		{"unknown CA", func(r *pkicompat.SignRequest) { r.CA = `ca.kfpki.test\Nope` }, 400, []string{"HTTP 400"}},
+		{"unknown metadata field", func(r *pkicompat.SignRequest) { r.Metadata = map[string]string{"NoSuchField": "x"} }, 400, []string{"HTTP 400", "NoSuchField"}},
+		{"bad metadata value", func(r *pkicompat.SignRequest) {
+			r.Metadata = map[string]string{commandtest.MetadataEnvironment: "moon"}
+		}, 400, []string{"HTTP 400"}},
+	}
+	for _, profile := range allProfiles {
+		srv := startSim(t, profile, nil)
+		d := simDriver(t, simConf(srv, authKindBasic, nil, nil))
+		for _, tc := range cases {
+			t.Run(fmt.Sprintf("v%d/%s", profile, tc.name), func(t *testing.T) {
+				req := signRequest(t, "err.example.com")
+				tc.req(req)
+				_, err := d.Sign(context.Background(), req)
+				var ce *CommandError
+				if !errors.As(err, &ce) || ce.StatusCode() != tc.status || ce.ErrorCode == "" || ce.Message == "" {
+					t.Fatalf("want CommandError %d with ErrorCode and Message, got %#v", tc.status, err)
+				}
+				var ve *pkicompat.ValidationError
+				if tc.status == 400 && !errors.As(err, &ve) {
+					t.Errorf("400 is not a ValidationError: %v", err)
+				}
+				for _, w := range tc.want {
+					if !strings.Contains(err.Error(), w) {
+						t.Errorf("error %q lacks %q", err, w)
+					}
+				}
+			})
+		}
+	}
+}
+
+func TestSimDispositions(t *testing.T) {
+	for _, profile := range allProfiles {
+		t.Run(fmt.Sprintf("v%d", profile), func(t *testing.T) {
+			srv := startSim(t, profile, nil)
+			d := simDriver(t, simConf(srv, authKindBasic, nil, nil))
+			ctx := context.Background()
+
+			req := signRequest(t, "approval.example.com")
+			req.Template = commandtest.ApprovalTemplate
+			_, err := d.Sign(ctx, req)
+			var pe *pkicompat.PendingApprovalError
+			if !errors.As(err, &pe) || pe.RequestID == "" || pe.RequestID == "0" {
+				t.Fatalf("approval template: want PendingApprovalError with a request id, got %v", err)
+			}
+
+			for _, disposition := range []string{"PENDING", "DENIED", "FAILED"} {
+				srv.InjectFault(commandtest.Fault{Endpoint: "POST /Enrollment/CSR", Times: 1, Disposition: disposition})
+				_, err := d.Sign(ctx, signRequest(t, "dispo.example.com"))
+				var sc pkicompat.StatusCoder
+				if err == nil || !errors.As(err, &sc) {
+					t.Fatalf("%s: want an error with a status, got %v", disposition, err)
+				}
+				want := map[string]int{"PENDING": 409, "DENIED": 400, "FAILED": 502}[disposition]
+				if sc.StatusCode() != want {
+					t.Errorf("%s: status %d, want %d (%v)", disposition, sc.StatusCode(), want, err)
+				}
+			}
+		})
+	}
+}
+
+func TestSimCheckConnection(t *testing.T) {
+	cases := []struct {
+		name      string
+		overrides map[string]interface{}
+		wantErr   string
+		wantWarn  string
+	}{
+		{"good", nil, "", ""},
+		{"logical CA name", map[string]interface{}{"ca": commandtest.DefaultCALogicalName}, "", ""},
+		{"unknown template", map[string]interface{}{"template": "NoSuchTemplate"}, `template "NoSuchTemplate" does not exist`, ""},
+		{"CSR disabled", map[string]interface{}{"template": commandtest.PFXOnlyTemplate}, "does not allow CSR enrollment", ""},
+		{"unknown CA", map[string]interface{}{"ca": `ca.kfpki.test\Nope`}, "Nope", ""},
+		{"approval template", map[string]interface{}{"template": commandtest.ApprovalTemplate}, "", "requires approval"},
+		{"wrong password", map[string]interface{}{"password": "nope-nope"}, "HTTP 401", ""},
+		{"read-only user", map[string]interface{}{"username": commandtest.ReadOnlyUsername, "password": commandtest.ReadOnlyPassword}, "not available for CSR enrollment", ""},
+	}
+	for _, profile := range allProfiles {
+		srv := startSim(t, profile, nil)
+		for _, tc := range cases {
+			t.Run(fmt.Sprintf("v%d/%s", profile, tc.name), func(t *testing.T) {
+				d := simDriver(t, simConf(srv, authKindBasic, nil, tc.overrides))
+				warnings, err := d.CheckConnection(context.Background())
+				if tc.wantErr == "" && err != nil {
+					t.Fatalf("CheckConnection: %v", err)
+				}
+				if tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)) {
+					t.Fatalf("want error naming %q, got %v", tc.wantErr, err)
+				}
+				joined := strings.Join(warnings, "\n")
+				if tc.wantWarn != "" && !strings.Contains(joined, tc.wantWarn) {
+					t.Errorf("warnings %q lack %q", joined, tc.wantWarn)
+				}
+				if tc.wantWarn == "" && tc.wantErr == "" && joined != "" {
+					t.Errorf("unexpected warnings %q", joined)
+				}
+			})
+		}
+	}
+}

@@ -1,0 +1,63 @@
+package keyfactor
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+)
+
+// trustPool is the system roots plus the PEM certificates of command_cert_path. Adding to the
+// system roots (instead of replacing them) keeps a publicly trusted token endpoint working next
+// to a privately signed Command.
+func trustPool(extraPEM []byte) (*x509.CertPool, error) {
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	if len(extraPEM) > 0 && !pool.AppendCertsFromPEM(extraPEM) {
+		return nil, fmt.Errorf("command_cert_path: no PEM certificate could be parsed")
+	}
+	return pool, nil
+}
+
+// newHTTPClient builds the one keep-alive client a configuration uses for Command, its token
+// endpoint and CRL distribution points. Timeouts per call come from the request context; the
+// transport only bounds the phases that must never hang.
+func newHTTPClient(s *settings) (*http.Client, *http.Transport, error) {
+	pool, err := trustPool(s.extraCAs)
+	if err != nil {
+		return nil, nil, err
+	}
+	tlsConf := &tls.Config{
+		MinVersion: tls.VersionTLS12,
+		RootCAs:    pool,
+		// skip_verify is an explicit operator choice, warned about when the config is written.
+		InsecureSkipVerify: s.cfg.SkipVerify, //nolint:gosec
+	}
+	if s.clientTLS != nil {
+		tlsConf.Certificates = []tls.Certificate{*s.clientTLS}
+	}
+	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
+	transport := &http.Transport{
+		// No proxy from the environment: ambient process settings must not redirect a mounted
+		// plugin's credentials.
+		Proxy:                 nil,
+		DialContext:           dialer.DialContext,
+		TLSClientConfig:       tlsConf,
+		TLSHandshakeTimeout:   10 * time.Second,
+		MaxIdleConns:          16,
+		MaxIdleConnsPerHost:   8,
+		IdleConnTimeout:       90 * time.Second,
+		ExpectContinueTimeout: time.Second,
+		ForceAttemptHTTP2:     true,
+	}
+	client := &http.Client{
+		Transport: transport,
+		// Command never redirects API calls; following one could send credentials elsewhere.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	return client, transport, nil
+}
