@@ -1,0 +1,156 @@
+// Command commandsim runs the simulated Keyfactor Command (driver/keyfactor/commandtest) as a
+// process for the demo and the end-to-end tests. On start it prints one JSON line describing
+// how to reach it, then serves until SIGINT or SIGTERM.
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/driver/keyfactor/commandtest"
+)
+
+// startupInfo is the JSON line printed on start; scripts read it.
+type startupInfo struct {
+	URL          string `json:"url"`
+	APIPath      string `json:"api_path"`
+	Domain       string `json:"domain"`
+	Username     string `json:"username"`
+	Password     string `json:"password"`
+	ClientID     string `json:"client_id"`
+	ClientSecret string `json:"client_secret"`
+	TokenURL     string `json:"token_url"`
+	Audience     string `json:"audience"`
+	AccessToken  string `json:"access_token"`
+	CA           string `json:"ca"`
+	Template     string `json:"template"`
+	CABundle     string `json:"ca_bundle"`
+	RootCA       string `json:"root_ca"`
+	AdminURL     string `json:"admin_url"`
+}
+
+type config struct {
+	addr, profile, seed, apiPath, username, password, domain, stateDir string
+	tls                                                                bool
+}
+
+func parseFlags(args []string, stderr io.Writer) (config, error) {
+	var c config
+	fs := flag.NewFlagSet("commandsim", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.addr, "addr", "127.0.0.1:0", "listen address")
+	fs.BoolVar(&c.tls, "tls", true, "serve HTTPS with the simulator's own TLS CA")
+	fs.StringVar(&c.profile, "profile", "25", "Command version to imitate: 10, 11, 12, 24 or 25")
+	fs.StringVar(&c.seed, "seed", "", "seed file (JSON, or YAML with a .yaml/.yml name) replacing the default inventory")
+	fs.StringVar(&c.apiPath, "api-path", commandtest.DefaultAPIPath, "API path")
+	fs.StringVar(&c.username, "username", commandtest.DefaultUsername, "Basic-auth user name")
+	fs.StringVar(&c.password, "password", commandtest.DefaultPassword, "Basic-auth password")
+	fs.StringVar(&c.domain, "domain", commandtest.DefaultDomain, "Basic-auth domain (empty for none)")
+	fs.StringVar(&c.stateDir, "state-dir", "", "directory for the CA bundle and root PEM (default: a new temporary directory)")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	if c.username == "" || c.password == "" {
+		return c, errors.New("-username and -password must not be empty")
+	}
+	return c, nil
+}
+
+// start builds the server from c and writes the PEM files; the caller closes the server.
+func start(c config) (*commandtest.Server, startupInfo, error) {
+	profile, err := commandtest.ParseProfile(c.profile)
+	if err != nil {
+		return nil, startupInfo{}, err
+	}
+	opts := []commandtest.Option{
+		commandtest.WithProfile(profile),
+		commandtest.WithAPIPath(c.apiPath),
+		commandtest.WithAddr(c.addr),
+		commandtest.WithUsers(
+			commandtest.User{Domain: c.domain, Username: c.username, Password: c.password},
+			commandtest.User{Domain: c.domain, Username: commandtest.ReadOnlyUsername, Password: commandtest.ReadOnlyPassword,
+				Permissions: commandtest.ReadOnlyPermissions()},
+		),
+	}
+	if c.seed != "" {
+		seed, err := commandtest.LoadSeedFile(c.seed)
+		if err != nil {
+			return nil, startupInfo{}, err
+		}
+		opts = append(opts, commandtest.WithSeed(seed))
+	}
+	stateDir := c.stateDir
+	if stateDir == "" {
+		if stateDir, err = os.MkdirTemp("", "commandsim-"); err != nil {
+			return nil, startupInfo{}, err
+		}
+	} else if err := os.MkdirAll(stateDir, 0o755); err != nil {
+		return nil, startupInfo{}, err
+	}
+	srv, err := commandtest.Start(c.tls, opts...)
+	if err != nil {
+		return nil, startupInfo{}, err
+	}
+	info := startupInfo{
+		URL: srv.URL, APIPath: srv.APIPath, Domain: c.domain, Username: c.username, Password: c.password,
+		ClientID: commandtest.DefaultClientID, ClientSecret: commandtest.DefaultClientSecret,
+		TokenURL: srv.TokenURL(), Audience: commandtest.DefaultAudience, AccessToken: commandtest.DefaultStaticToken,
+		Template: commandtest.DefaultTemplate, AdminURL: srv.AdminURL(),
+	}
+	info.CA = srv.DefaultCAName()
+	info.RootCA = filepath.Join(stateDir, "root-ca.pem")
+	if err := os.WriteFile(info.RootCA, srv.RootCertificatePEM(), 0o644); err != nil {
+		srv.Close()
+		return nil, startupInfo{}, err
+	}
+	if bundle := srv.TLSCABundlePEM(); bundle != nil {
+		info.CABundle = filepath.Join(stateDir, "ca-bundle.pem")
+		if err := os.WriteFile(info.CABundle, bundle, 0o644); err != nil {
+			srv.Close()
+			return nil, startupInfo{}, err
+		}
+	}
+	return srv, info, nil
+}
+
+func run(args []string, stdout, stderr io.Writer, stop <-chan os.Signal) int {
+	c, err := parseFlags(args, stderr)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		fmt.Fprintln(stderr, "commandsim:", err)
+		return 2
+	}
+	srv, info, err := start(c)
+	if err != nil {
+		fmt.Fprintln(stderr, "commandsim:", err)
+		return 1
+	}
+	defer srv.Close()
+	line, err := json.Marshal(info)
+	if err != nil {
+		fmt.Fprintln(stderr, "commandsim:", err)
+		return 1
+	}
+	fmt.Fprintln(stdout, string(line))
+	<-stop
+	return 0
+}
+
+func main() {
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, syscall.SIGINT, syscall.SIGTERM)
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, stop))
+}

@@ -1,0 +1,214 @@
+package commandtest
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Enrollment-type bits of AllowedEnrollmentTypes on templates, CAs and enrollment patterns.
+const (
+	EnrollmentTypePFX          = 1
+	EnrollmentTypeCSR          = 2
+	EnrollmentTypeCSRGenerated = 4
+)
+
+// Seed is the inventory a server starts with. Field names match case-insensitively in JSON,
+// and YAML files use the same names.
+type Seed struct {
+	CAs            []SeedCA            `json:"CAs"`
+	Templates      []SeedTemplate      `json:"Templates"`
+	MetadataFields []SeedMetadataField `json:"MetadataFields"`
+	// EnrollmentPatterns (Command 25 only). When empty, one pattern per template is created,
+	// named after the template, allowing every CA.
+	EnrollmentPatterns []SeedEnrollmentPattern `json:"EnrollmentPatterns"`
+}
+
+// SeedCA is one issuing CA under the simulator's root. Its certificate's CN is LogicalName.
+type SeedCA struct {
+	HostName    string `json:"HostName"`
+	LogicalName string `json:"LogicalName"`
+	KeyType     string `json:"KeyType"` // "RSA" (default) or "EC"
+	KeyBits     int    `json:"KeyBits"` // RSA modulus size (default 2048) or EC curve size 256/384 (default 256)
+	// AllowedEnrollmentTypes defaults to CSR|PFX.
+	AllowedEnrollmentTypes int `json:"AllowedEnrollmentTypes"`
+}
+
+// SeedTemplate is a certificate template as Command lists it.
+type SeedTemplate struct {
+	CommonName             string   `json:"CommonName"` // short name, used as Template in enrollment
+	DisplayName            string   `json:"DisplayName"`
+	AllowedEnrollmentTypes int      `json:"AllowedEnrollmentTypes"`
+	RequiresApproval       bool     `json:"RequiresApproval"`
+	Validity               Duration `json:"Validity"`   // e.g. "720h"
+	KeyType                string   `json:"KeyType"`    // "" any, "RSA" or "ECC"
+	MinKeySize             int      `json:"MinKeySize"` // RSA modulus bits; default 2048 for RSA keys
+}
+
+// SeedMetadataField is a metadata field definition.
+type SeedMetadataField struct {
+	Name         string `json:"Name"`
+	Description  string `json:"Description"`
+	DataType     string `json:"DataType"` // String, Integer, Date, Boolean, MultipleChoice, BigText, Email
+	Required     bool   `json:"Required"`
+	Options      string `json:"Options"` // comma-separated choices for MultipleChoice
+	Hint         string `json:"Hint"`
+	DefaultValue string `json:"DefaultValue"`
+}
+
+// SeedEnrollmentPattern is a Command 25 enrollment pattern.
+type SeedEnrollmentPattern struct {
+	Name     string   `json:"Name"`
+	Template string   `json:"Template"` // template CommonName
+	CAs      []string `json:"CAs"`      // logical names; empty = all CAs
+}
+
+// Duration is a time.Duration read from JSON/YAML as a Go duration string ("720h") or a
+// number of seconds.
+type Duration time.Duration
+
+// MarshalJSON writes the duration as a Go duration string.
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+// UnmarshalJSON accepts "720h" or 2592000 (seconds).
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err == nil {
+		v, err := time.ParseDuration(s)
+		if err != nil {
+			return fmt.Errorf("invalid duration %q: %w", s, err)
+		}
+		*d = Duration(v)
+		return nil
+	}
+	var secs float64
+	if err := json.Unmarshal(b, &secs); err != nil {
+		return errors.New("duration must be a string like \"720h\" or a number of seconds")
+	}
+	*d = Duration(time.Duration(secs * float64(time.Second)))
+	return nil
+}
+
+// LoadSeedFile reads a seed from a JSON file, or a YAML file when the name ends in .yaml/.yml.
+func LoadSeedFile(path string) (*Seed, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading seed file: %w", err)
+	}
+	ext := strings.ToLower(filepath.Ext(path))
+	if ext == ".yaml" || ext == ".yml" {
+		// YAML is turned into JSON so both formats share one set of field rules.
+		var doc any
+		if err := yaml.Unmarshal(raw, &doc); err != nil {
+			return nil, fmt.Errorf("seed file %s: %w", path, err)
+		}
+		if raw, err = json.Marshal(doc); err != nil {
+			return nil, fmt.Errorf("seed file %s: %w", path, err)
+		}
+	}
+	var seed Seed
+	if err := json.Unmarshal(raw, &seed); err != nil {
+		return nil, fmt.Errorf("seed file %s: %w", path, err)
+	}
+	if err := seed.Validate(); err != nil {
+		return nil, fmt.Errorf("seed file %s: %w", path, err)
+	}
+	return &seed, nil
+}
+
+var metadataDataTypes = map[string]int{
+	"string": 1, "integer": 2, "date": 3, "boolean": 4, "multiplechoice": 5, "bigtext": 6, "email": 7,
+}
+
+// Validate reports the first problem that would keep the seed from making a usable server.
+func (s *Seed) Validate() error {
+	if len(s.CAs) == 0 {
+		return errors.New("CAs: at least one CA is required")
+	}
+	seen := map[string]bool{}
+	for i, ca := range s.CAs {
+		if ca.LogicalName == "" || ca.HostName == "" {
+			return fmt.Errorf("CAs[%d]: HostName and LogicalName are required", i)
+		}
+		if strings.ContainsAny(ca.LogicalName, `\/`) {
+			return fmt.Errorf("CAs[%d].LogicalName: must not contain a slash or backslash", i)
+		}
+		key := strings.ToLower(ca.LogicalName)
+		if seen[key] {
+			return fmt.Errorf("CAs[%d].LogicalName: %q is used twice", i, ca.LogicalName)
+		}
+		seen[key] = true
+		switch strings.ToUpper(ca.KeyType) {
+		case "", "RSA":
+			if ca.KeyBits != 0 && (ca.KeyBits < 2048 || ca.KeyBits > 8192) {
+				return fmt.Errorf("CAs[%d].KeyBits: RSA size must be 2048..8192", i)
+			}
+		case "EC", "ECC", "ECDSA":
+			if ca.KeyBits != 0 && ca.KeyBits != 256 && ca.KeyBits != 384 {
+				return fmt.Errorf("CAs[%d].KeyBits: EC size must be 256 or 384", i)
+			}
+		default:
+			return fmt.Errorf("CAs[%d].KeyType: %q is not RSA or EC", i, ca.KeyType)
+		}
+	}
+	seen = map[string]bool{}
+	for i, t := range s.Templates {
+		if t.CommonName == "" {
+			return fmt.Errorf("Templates[%d].CommonName: required", i)
+		}
+		key := strings.ToLower(t.CommonName)
+		if seen[key] {
+			return fmt.Errorf("Templates[%d].CommonName: %q is used twice", i, t.CommonName)
+		}
+		seen[key] = true
+		if t.Validity <= 0 {
+			return fmt.Errorf("Templates[%d].Validity: must be positive", i)
+		}
+		if t.AllowedEnrollmentTypes < 0 || t.AllowedEnrollmentTypes > 7 {
+			return fmt.Errorf("Templates[%d].AllowedEnrollmentTypes: must be 0..7", i)
+		}
+		switch strings.ToUpper(t.KeyType) {
+		case "", "RSA", "ECC":
+		default:
+			return fmt.Errorf("Templates[%d].KeyType: %q is not RSA or ECC", i, t.KeyType)
+		}
+	}
+	seen = map[string]bool{}
+	for i, m := range s.MetadataFields {
+		if m.Name == "" {
+			return fmt.Errorf("MetadataFields[%d].Name: required", i)
+		}
+		key := strings.ToLower(m.Name)
+		if seen[key] {
+			return fmt.Errorf("MetadataFields[%d].Name: %q is used twice", i, m.Name)
+		}
+		seen[key] = true
+		if _, ok := metadataDataTypes[strings.ToLower(m.DataType)]; !ok && m.DataType != "" {
+			return fmt.Errorf("MetadataFields[%d].DataType: %q is not a known type", i, m.DataType)
+		}
+	}
+	for i, p := range s.EnrollmentPatterns {
+		if p.Name == "" || p.Template == "" {
+			return fmt.Errorf("EnrollmentPatterns[%d]: Name and Template are required", i)
+		}
+		if !seenTemplate(s.Templates, p.Template) {
+			return fmt.Errorf("EnrollmentPatterns[%d].Template: %q is not a seeded template", i, p.Template)
+		}
+	}
+	return nil
+}
+
+func seenTemplate(templates []SeedTemplate, name string) bool {
+	for _, t := range templates {
+		if strings.EqualFold(t.CommonName, name) {
+			return true
+		}
+	}
+	return false
+}
