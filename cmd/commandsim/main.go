@@ -18,25 +18,6 @@ import (
 	"github.com/kfpki/vault-plugin-secrets-keyfactor/driver/keyfactor/commandtest"
 )
 
-// startupInfo is the JSON line printed on start; scripts read it.
-type startupInfo struct {
-	URL          string `json:"url"`
-	APIPath      string `json:"api_path"`
-	Domain       string `json:"domain"`
-	Username     string `json:"username"`
-	Password     string `json:"password"`
-	ClientID     string `json:"client_id"`
-	ClientSecret string `json:"client_secret"`
-	TokenURL     string `json:"token_url"`
-	Audience     string `json:"audience"`
-	AccessToken  string `json:"access_token"`
-	CA           string `json:"ca"`
-	Template     string `json:"template"`
-	CABundle     string `json:"ca_bundle"`
-	RootCA       string `json:"root_ca"`
-	AdminURL     string `json:"admin_url"`
-}
-
 type config struct {
 	addr, profile, seed, apiPath, username, password, domain, stateDir string
 	tls                                                                bool
@@ -68,10 +49,10 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 }
 
 // start builds the server from c and writes the PEM files; the caller closes the server.
-func start(c config) (*commandtest.Server, startupInfo, error) {
+func start(c config) (*commandtest.Server, commandtest.Announcement, error) {
 	profile, err := commandtest.ParseProfile(c.profile)
 	if err != nil {
-		return nil, startupInfo{}, err
+		return nil, commandtest.Announcement{}, err
 	}
 	opts := []commandtest.Option{
 		commandtest.WithProfile(profile),
@@ -86,23 +67,23 @@ func start(c config) (*commandtest.Server, startupInfo, error) {
 	if c.seed != "" {
 		seed, err := commandtest.LoadSeedFile(c.seed)
 		if err != nil {
-			return nil, startupInfo{}, err
+			return nil, commandtest.Announcement{}, err
 		}
 		opts = append(opts, commandtest.WithSeed(seed))
 	}
 	stateDir := c.stateDir
 	if stateDir == "" {
 		if stateDir, err = os.MkdirTemp("", "commandsim-"); err != nil {
-			return nil, startupInfo{}, err
+			return nil, commandtest.Announcement{}, err
 		}
 	} else if err := os.MkdirAll(stateDir, 0o755); err != nil {
-		return nil, startupInfo{}, err
+		return nil, commandtest.Announcement{}, err
 	}
 	srv, err := commandtest.Start(c.tls, opts...)
 	if err != nil {
-		return nil, startupInfo{}, err
+		return nil, commandtest.Announcement{}, err
 	}
-	info := startupInfo{
+	info := commandtest.Announcement{
 		URL: srv.URL, APIPath: srv.APIPath, Domain: c.domain, Username: c.username, Password: c.password,
 		ClientID: commandtest.DefaultClientID, ClientSecret: commandtest.DefaultClientSecret,
 		TokenURL: srv.TokenURL(), Audience: commandtest.DefaultAudience, AccessToken: commandtest.DefaultStaticToken,
@@ -112,13 +93,13 @@ func start(c config) (*commandtest.Server, startupInfo, error) {
 	info.RootCA = filepath.Join(stateDir, "root-ca.pem")
 	if err := os.WriteFile(info.RootCA, srv.RootCertificatePEM(), 0o644); err != nil {
 		srv.Close()
-		return nil, startupInfo{}, err
+		return nil, commandtest.Announcement{}, err
 	}
 	if bundle := srv.TLSCABundlePEM(); bundle != nil {
 		info.CABundle = filepath.Join(stateDir, "ca-bundle.pem")
 		if err := os.WriteFile(info.CABundle, bundle, 0o644); err != nil {
 			srv.Close()
-			return nil, startupInfo{}, err
+			return nil, commandtest.Announcement{}, err
 		}
 	}
 	return srv, info, nil

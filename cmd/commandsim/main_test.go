@@ -17,7 +17,7 @@ import (
 )
 
 // runSim starts run() in the background and returns the decoded startup line and a stop func.
-func runSim(t *testing.T, args ...string) (startupInfo, func() int) {
+func runSim(t *testing.T, args ...string) (commandtest.Announcement, func() int) {
 	t.Helper()
 	pr, pw := io.Pipe()
 	stop := make(chan os.Signal, 1)
@@ -32,7 +32,7 @@ func runSim(t *testing.T, args ...string) (startupInfo, func() int) {
 		t.Fatalf("no startup line: %v", err)
 	}
 	go func() { _, _ = io.Copy(io.Discard, pr) }()
-	var info startupInfo
+	var info commandtest.Announcement
 	if err := json.Unmarshal([]byte(line), &info); err != nil {
 		t.Fatalf("startup line %q: %v", line, err)
 	}

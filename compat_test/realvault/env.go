@@ -14,6 +14,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"time"
+
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/driver/keyfactor/commandtest"
 )
 
 // PluginName is the name the plugin is registered under in Vault's catalog.
@@ -22,24 +24,8 @@ const PluginName = "keyfactor"
 // rootToken is the dev server's root token. A dev server is throwaway and bound to loopback.
 const rootToken = "root"
 
-// SimInfo is the JSON line cmd/commandsim prints when it is ready.
-type SimInfo struct {
-	URL          string `json:"url"`
-	APIPath      string `json:"api_path"`
-	Domain       string `json:"domain"`
-	Username     string `json:"username"`
-	Password     string `json:"password"`
-	ClientID     string `json:"client_id"`
-	ClientSecret string `json:"client_secret"`
-	TokenURL     string `json:"token_url"`
-	Audience     string `json:"audience"`
-	AccessToken  string `json:"access_token"`
-	CA           string `json:"ca"`
-	Template     string `json:"template"`
-	CABundle     string `json:"ca_bundle"`
-	RootCA       string `json:"root_ca"`
-	AdminURL     string `json:"admin_url"`
-}
+// SimInfo is what the simulator announces on start (URL, credentials, CA files).
+type SimInfo = commandtest.Announcement
 
 // Options shape an environment.
 type Options struct {
