@@ -22,7 +22,7 @@ func parseCSR(text string) (*x509.CertificateRequest, error) {
 	}
 	block, _ := pem.Decode([]byte(text))
 	if block == nil {
-		return nil, Invalid("csr contains no PEM data")
+		return nil, Invalid("csr contains no data")
 	}
 	csr, err := x509.ParseCertificateRequest(block.Bytes)
 	if err != nil {

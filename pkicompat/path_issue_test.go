@@ -218,7 +218,7 @@ func TestIssueRejectsBadInputWithoutCallingTheCA(t *testing.T) {
 		{"key type any", "issue/any", map[string]interface{}{"common_name": "a.example.com"}, 400, `role key type "any" not allowed for issuing certificates, only signing`},
 		{"sign without csr", "sign/web", map[string]interface{}{"common_name": "a.example.com"}, 400, `"csr" is empty`},
 		{"sign garbage csr", "sign/web", map[string]interface{}{"csr": "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----"}, 400, "certificate request could not be parsed"},
-		{"sign non-PEM csr", "sign/web", map[string]interface{}{"csr": "hello"}, 400, "csr contains no PEM data"},
+		{"sign non-PEM csr", "sign/web", map[string]interface{}{"csr": "hello"}, 400, "csr contains no data"},
 	}
 	h := newHarness(t, pkitest.DefaultCAName, "Other CA")
 	h.configure(nil)

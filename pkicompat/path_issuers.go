@@ -11,9 +11,9 @@ import (
 	"github.com/hashicorp/vault/sdk/logical"
 )
 
-// issuerUsage is what native reports for an issuer that may issue, sign CRLs and OCSP. The CA
-// decides all of these here; the value is reported as native's full set.
-const issuerUsage = "read-only,issuing-certificates,crl-signing,ocsp-signing"
+// issuerUsage is what native reports for an issuer that may issue, sign CRLs and OCSP: its full
+// set, sorted as native sorts it (so terraform state does not flip). The CA decides all of these.
+const issuerUsage = "crl-signing,issuing-certificates,ocsp-signing,read-only"
 
 func (b *backend) issuerPaths() []*framework.Path {
 	ref := framework.GenericNameRegex("issuer_ref")
@@ -129,11 +129,13 @@ func (b *backend) pathIssuerRead(ctx context.Context, req *logical.Request, d *f
 		"issuing_certificates":           []string{},
 		"crl_distribution_points":        []string{},
 		"ocsp_servers":                   []string{},
+		"delta_crl_distribution_points":  []string{},
+		"enable_aia_url_templating":      false,
 	}}, nil
 }
 
 func (b *backend) pathIssuerRaw(ctx context.Context, req *logical.Request, d *framework.FieldData) (*logical.Response, error) {
-	_, chain, resp, err := b.issuerFor(ctx, req.Storage, d.Get("issuer_ref").(string))
+	e, chain, resp, err := b.issuerFor(ctx, req.Storage, d.Get("issuer_ref").(string))
 	if resp != nil || err != nil {
 		return resp, err
 	}
@@ -146,6 +148,8 @@ func (b *backend) pathIssuerRaw(ctx context.Context, req *logical.Request, d *fr
 	return &logical.Response{Data: map[string]interface{}{
 		"certificate": issuerPEM(chain[0]),
 		"ca_chain":    issuerChainPEMs(chain),
+		"issuer_id":   e.ID,
+		"issuer_name": e.Name,
 	}}, nil
 }
 

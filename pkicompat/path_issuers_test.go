@@ -52,6 +52,13 @@ func TestIssuers(t *testing.T) {
 			if d["revoked"] != false || str(t, d, "leaf_not_after_behavior") != "err" {
 				t.Fatalf("issuer fields: %v", d)
 			}
+			// Native's key set, with usage sorted as native sorts it.
+			if str(t, d, "usage") != "crl-signing,issuing-certificates,ocsp-signing,read-only" {
+				t.Fatalf("issuer usage = %q", d["usage"])
+			}
+			if d["enable_aia_url_templating"] != false || len(strList(t, d, "delta_crl_distribution_points")) != 0 {
+				t.Fatalf("issuer lacks native's delta_crl_distribution_points/enable_aia_url_templating: %v", d)
+			}
 		})
 	}
 	if !bytes.Equal(raw(t, h.read("issuer/default/der"), 200, "application/pkix-cert"), issuing.Raw) {
@@ -63,6 +70,9 @@ func TestIssuers(t *testing.T) {
 	jd := h.read("issuer/default/json").data(t)
 	if len(strList(t, jd, "ca_chain")) != 2 || !strings.Contains(str(t, jd, "certificate"), "BEGIN CERTIFICATE") {
 		t.Fatalf("issuer json: %v", jd)
+	}
+	if str(t, jd, "issuer_id") != defaultID || str(t, jd, "issuer_name") != "Corp-Issuing-CA" {
+		t.Fatalf("issuer json lacks native's issuer_id/issuer_name: %v", jd)
 	}
 	if block, _ := pem.Decode(raw(t, h.read("issuer/default/crl/der"), 200, "application/pkix-crl")); block != nil {
 		t.Fatal("crl/der must be DER, not PEM")

@@ -47,7 +47,13 @@ func (d *keyfactorDriver) Revoke(ctx context.Context, req *pkicompat.RevokeReque
 	if err != nil {
 		return nil, err
 	}
-	return revokeResult(op.op(), id, effective, resp, answer)
+	result, err := revokeResult(op.op(), id, effective, resp, answer)
+	if err == nil && !result.Pending {
+		// A cached CRL predates this revocation. Native PKI rebuilds its CRL on revoke, so a
+		// client that revokes and then reads crl/ expects to find the serial: fetch anew.
+		d.crls.clear()
+	}
+	return result, err
 }
 
 // revokeResult reads the answer: 204 or an empty 200 (older servers) means revoked; a 200 lists

@@ -250,3 +250,41 @@ func TestSimCheckConnection(t *testing.T) {
 		}
 	}
 }
+
+// TestSimCRLReflectsRevocationAtOnce: a CRL cached before a revocation must not hide it. Native
+// PKI rebuilds its CRL on revoke, so clients revoke and then read crl/ expecting the serial.
+func TestSimCRLReflectsRevocationAtOnce(t *testing.T) {
+	srv := startSim(t, commandtest.Profile25, nil)
+	ctx := context.Background()
+	d := simDriver(t, simConf(srv, authKindBasic, nil, nil))
+	signed, err := d.Sign(ctx, signRequest(t, "crl-fresh.example.com"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	onCRL := func() bool {
+		t.Helper()
+		der, err := d.CRL(ctx, "")
+		if err != nil {
+			t.Fatalf("CRL: %v", err)
+		}
+		crl, err := x509.ParseRevocationList(der)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range crl.RevokedCertificateEntries {
+			if e.SerialNumber.Cmp(signed.Certificate.SerialNumber) == 0 {
+				return true
+			}
+		}
+		return false
+	}
+	if onCRL() {
+		t.Fatal("a fresh certificate is on the CRL")
+	}
+	if _, err := d.Revoke(ctx, &pkicompat.RevokeRequest{CertificateID: signed.CertificateID, Reason: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if !onCRL() {
+		t.Fatal("the CRL read right after the revocation does not list it: a stale cached CRL was served")
+	}
+}
