@@ -1,0 +1,864 @@
+package compattest
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"math/big"
+	"net/http"
+	"os"
+	pathpkg "path"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/compat_test/compare"
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/compat_test/realvault"
+)
+
+// Level 2 of the compatibility suite: one real `vault server -dev` with native PKI at pki/ and
+// the plugin beside it; the same client script over real HTTP against both, then the swap.
+// The script is what a team's automation does to pki/ (roles, issue, sign, fetch with and
+// without a token, list, revoke, CRL). Each answer is reduced to what an HTTP client can tell
+// apart: status, content type, the kind of a raw body, error texts, lease shape and, for JSON
+// answers, every data key with its JSON type and the kind of value it holds. Certificates are
+// issued by two different CAs here, so their fields are compared in level 1, not here.
+
+// l2TablePath is the table of deliberate differences shared with level 1. Level-2 rows use
+// scenarios starting with "http/".
+const l2TablePath = "differences.json"
+
+const (
+	l2ScenarioSideBySide = "http/side-by-side"
+	l2ScenarioSwap       = "http/swap"
+	l2UnknownSerial      = "01:02:03:04:05:06:07:08:09:0a"
+)
+
+// l2Answer is one HTTP answer, reduced to comparable fields (field name -> description).
+type l2Answer struct {
+	step   string
+	method string
+	path   string
+	fields map[string]string
+}
+
+// l2Client plays the client script against one mount and records every answer.
+type l2Client struct {
+	t       *testing.T
+	env     *realvault.Env
+	mount   string
+	label   string
+	answers []l2Answer
+}
+
+func (c *l2Client) errorf(format string, args ...interface{}) {
+	c.t.Helper()
+	c.t.Errorf("%s: %s", c.label, fmt.Sprintf(format, args...))
+}
+
+// call sends one request. step names the request in the comparison; path is relative to the
+// mount. authenticated=false sends no token.
+func (c *l2Client) call(step, method, path string, body map[string]interface{}, authenticated bool) realvault.Answer {
+	c.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	status, header, raw, err := c.env.Do(ctx, method, pathpkg.Join(c.mount, path), body, authenticated)
+	if err != nil {
+		c.t.Fatalf("%s: %s %s: %v", c.label, method, path, err)
+	}
+	resp := realvault.NewAnswer(status, header, raw)
+	c.answers = append(c.answers, l2Answer{step: step, method: method, path: path, fields: resp.Describe()})
+	return resp
+}
+
+// want fails the step when the status is not the one every PKI client of this request expects.
+func (c *l2Client) want(step string, resp realvault.Answer, status int) bool {
+	c.t.Helper()
+	if resp.Status != status {
+		c.errorf("%s: status %d, want %d; body: %s", step, resp.Status, status, truncate(string(resp.Body), 400))
+		return false
+	}
+	return true
+}
+
+func (c *l2Client) dataString(step string, resp realvault.Answer, key string) string {
+	c.t.Helper()
+	if resp.Envelope == nil {
+		c.errorf("%s: answer is not JSON: %s", step, truncate(string(resp.Body), 200))
+		return ""
+	}
+	v, ok := resp.Envelope.Data[key].(string)
+	if !ok {
+		c.errorf("%s: data.%s is %T (%v), want a string", step, key, resp.Envelope.Data[key], resp.Envelope.Data[key])
+	}
+	return v
+}
+
+func (c *l2Client) dataInt(step string, resp realvault.Answer, key string) int64 {
+	c.t.Helper()
+	if resp.Envelope == nil {
+		c.errorf("%s: answer is not JSON", step)
+		return 0
+	}
+	n, ok := resp.Envelope.Data[key].(json.Number)
+	if !ok {
+		c.errorf("%s: data.%s is %T (%v), want a JSON number", step, key, resp.Envelope.Data[key], resp.Envelope.Data[key])
+		return 0
+	}
+	v, err := n.Int64()
+	if err != nil {
+		c.errorf("%s: data.%s = %s is not an integer", step, key, n)
+	}
+	return v
+}
+
+func (c *l2Client) dataStrings(step string, resp realvault.Answer, key string) []string {
+	c.t.Helper()
+	if resp.Envelope == nil {
+		c.errorf("%s: answer is not JSON", step)
+		return nil
+	}
+	arr, ok := resp.Envelope.Data[key].([]interface{})
+	if !ok {
+		c.errorf("%s: data.%s is %T, want a JSON array", step, key, resp.Envelope.Data[key])
+		return nil
+	}
+	out := make([]string, 0, len(arr))
+	for i, e := range arr {
+		s, ok := e.(string)
+		if !ok {
+			c.errorf("%s: data.%s[%d] is %T, want a string", step, key, i, e)
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func (c *l2Client) wantError(step string, resp realvault.Answer, status int, text string) {
+	c.t.Helper()
+	if !c.want(step, resp, status) {
+		return
+	}
+	if resp.Envelope == nil || !slices.Contains(resp.Envelope.Errors, text) {
+		c.errorf("%s: errors = %s, want %q", step, truncate(string(resp.Body), 300), text)
+	}
+}
+
+// l2Issued is what the script keeps from an issuance.
+type l2Issued struct {
+	serial string
+	leaf   *x509.Certificate
+}
+
+// runClientScript is the automation a team runs against pki/: the same requests whatever is
+// mounted. Its assertions are the ones such clients depend on; every answer is also recorded
+// for the comparison.
+func runClientScript(t *testing.T, env *realvault.Env, mount, label string) []l2Answer {
+	t.Helper()
+	c := &l2Client{t: t, env: env, mount: mount, label: label}
+
+	// Roles, as terraform's vault_pki_secret_backend_role writes and reads them.
+	resp := c.call("role write", http.MethodPost, "roles/web", map[string]interface{}{
+		"allowed_domains": "example.com", "allow_subdomains": true,
+	}, true)
+	if resp.Status != http.StatusOK && resp.Status != http.StatusNoContent {
+		c.errorf("role write: status %d: %s", resp.Status, truncate(string(resp.Body), 300))
+	}
+	resp = c.call("role read", http.MethodGet, "roles/web", nil, true)
+	if c.want("role read", resp, http.StatusOK) {
+		if got := c.dataStrings("role read", resp, "allowed_domains"); !slices.Equal(got, []string{"example.com"}) {
+			c.errorf("role read: allowed_domains = %v, want [example.com]", got)
+		}
+		if resp.Envelope == nil || resp.Envelope.Data["allow_subdomains"] != true {
+			c.errorf("role read: allow_subdomains is not true: %s", truncate(string(resp.Body), 300))
+		}
+	}
+	resp = c.call("role list", "LIST", "roles", nil, true)
+	if c.want("role list", resp, http.StatusOK) && !slices.Contains(c.dataStrings("role list", resp, "keys"), "web") {
+		c.errorf("role list: keys lack web: %s", resp.Body)
+	}
+
+	// The issuing CA as an unauthenticated script fetches it; everything issued must chain to it.
+	resp = c.call("ca/pem", http.MethodGet, "ca/pem", nil, false)
+	var issuingCA *x509.Certificate
+	if c.want("ca/pem", resp, http.StatusOK) {
+		l2WantContentType(c, "ca/pem", resp, "application/pem-certificate-chain")
+		issuingCA = l2ParseCert(c, "ca/pem", string(resp.Body))
+	}
+	if issuingCA == nil {
+		t.Fatalf("%s: cannot continue without the issuing CA", label)
+	}
+
+	// Issue in every format clients ask for.
+	leaf := c.issue("issue pem", map[string]interface{}{
+		"common_name": "www.example.com", "alt_names": "api.example.com", "ip_sans": "127.0.0.1", "ttl": "24h",
+	}, issuingCA)
+	c.issueDER(issuingCA)
+	c.issueBundle(issuingCA)
+	resp = c.call("issue pkcs8", http.MethodPost, "issue/web", map[string]interface{}{
+		"common_name": "pkcs8.example.com", "private_key_format": "pkcs8",
+	}, true)
+	var pkcs8 l2IssuedWithKey
+	if c.want("issue pkcs8", resp, http.StatusOK) {
+		pkcs8.key = c.dataString("issue pkcs8", resp, "private_key")
+		pkcs8.serial = c.dataString("issue pkcs8", resp, "serial_number")
+		if block, _ := pem.Decode([]byte(pkcs8.key)); block == nil || block.Type != "PRIVATE KEY" {
+			c.errorf("issue pkcs8: private_key is not a PKCS#8 PRIVATE KEY block")
+		}
+	}
+	c.issueWithoutRoots(issuingCA)
+	signed := c.sign(issuingCA)
+	c.signCertManagerShape(issuingCA)
+
+	// Fetch by serial in the three spellings, with no token, JSON and raw.
+	for _, form := range []struct{ step, serial string }{
+		{"cert read colon", leaf.serial},
+		{"cert read hyphen", strings.ReplaceAll(leaf.serial, ":", "-")},
+		{"cert read upper", strings.ToUpper(leaf.serial)},
+	} {
+		resp = c.call(form.step, http.MethodGet, "cert/"+form.serial, nil, false)
+		if c.want(form.step, resp, http.StatusOK) {
+			if got := l2ParseCert(c, form.step, c.dataString(form.step, resp, "certificate")); got != nil && !got.Equal(leaf.leaf) {
+				c.errorf("%s: returned another certificate", form.step)
+			}
+			if c.dataInt(form.step, resp, "revocation_time") != 0 {
+				c.errorf("%s: revocation_time is not 0 for a valid certificate", form.step)
+			}
+		}
+	}
+	resp = c.call("cert raw", http.MethodGet, "cert/"+leaf.serial+"/raw", nil, false)
+	if c.want("cert raw", resp, http.StatusOK) {
+		l2WantContentType(c, "cert raw", resp, "application/pkix-cert")
+		if !bytes.Equal(resp.Body, leaf.leaf.Raw) {
+			c.errorf("cert raw: body is not the certificate's DER")
+		}
+	}
+	resp = c.call("cert raw pem", http.MethodGet, "cert/"+leaf.serial+"/raw/pem", nil, false)
+	if c.want("cert raw pem", resp, http.StatusOK) {
+		l2WantContentType(c, "cert raw pem", resp, "application/pem-certificate-chain")
+		if got := l2ParseCert(c, "cert raw pem", string(resp.Body)); got != nil && !got.Equal(leaf.leaf) {
+			c.errorf("cert raw pem: body is not the certificate")
+		}
+	}
+	resp = c.call("cert unknown", http.MethodGet, "cert/"+l2UnknownSerial, nil, false)
+	c.want("cert unknown", resp, http.StatusNotFound)
+	resp = c.call("cert raw unknown", http.MethodGet, "cert/"+l2UnknownSerial+"/raw", nil, false)
+	if c.want("cert raw unknown", resp, http.StatusNoContent) && len(resp.Body) != 0 {
+		c.errorf("cert raw unknown: body is not empty")
+	}
+
+	// CA, chain and CRL, unauthenticated, JSON and raw.
+	c.fetchCAs(issuingCA)
+	crl := c.fetchCRLs(issuingCA)
+	if crl != nil && l2CRLHas(crl, leaf.leaf.SerialNumber) {
+		c.errorf("crl: lists %s before it was revoked", leaf.serial)
+	}
+	resp = c.call("issuers list", "LIST", "issuers", nil, false)
+	if c.want("issuers list", resp, http.StatusOK) && len(c.dataStrings("issuers list", resp, "keys")) == 0 {
+		c.errorf("issuers list: no issuers")
+	}
+
+	// Listings need a token; issuing without one is refused by Vault itself.
+	resp = c.call("certs list", "LIST", "certs", nil, true)
+	if c.want("certs list", resp, http.StatusOK) {
+		keys := c.dataStrings("certs list", resp, "keys")
+		for _, s := range []string{leaf.serial, signed.serial} {
+			if !slices.Contains(keys, s) {
+				c.errorf("certs list: %v lacks %s", keys, s)
+			}
+		}
+	}
+	resp = c.call("certs list without token", "LIST", "certs", nil, false)
+	c.want("certs list without token", resp, http.StatusForbidden)
+	resp = c.call("issue without token", http.MethodPost, "issue/web", map[string]interface{}{"common_name": "www.example.com"}, false)
+	c.want("issue without token", resp, http.StatusForbidden)
+
+	c.revoke(leaf, issuingCA)
+	c.revokeOtherWays(signed, pkcs8)
+
+	// Caller mistakes answer 4xx with native's texts.
+	resp = c.call("issue unknown role", http.MethodPost, "issue/nope", map[string]interface{}{"common_name": "www.example.com"}, true)
+	c.wantError("issue unknown role", resp, http.StatusBadRequest, "unknown role: nope")
+	resp = c.call("issue name not allowed", http.MethodPost, "issue/web", map[string]interface{}{"common_name": "www.other.com"}, true)
+	c.wantError("issue name not allowed", resp, http.StatusBadRequest, "common name www.other.com not allowed by this role")
+	resp = c.call("issue bad format", http.MethodPost, "issue/web", map[string]interface{}{"common_name": "www.example.com", "format": "p12"}, true)
+	c.wantError("issue bad format", resp, http.StatusBadRequest, `the "format" path parameter must be "pem", "der", or "pem_bundle"`)
+	resp = c.call("revoke unknown serial", http.MethodPost, "revoke", map[string]interface{}{"serial_number": l2UnknownSerial}, true)
+	c.wantError("revoke unknown serial", resp, http.StatusBadRequest, "certificate with serial "+l2UnknownSerial+" not found.")
+	resp = c.call("sign bad csr", http.MethodPost, "sign/web", map[string]interface{}{"csr": "not a csr", "common_name": "x.example.com"}, true)
+	if resp.Status != http.StatusBadRequest {
+		c.errorf("sign bad csr: status %d, want 400: %s", resp.Status, truncate(string(resp.Body), 300))
+	}
+	return c.answers
+}
+
+// l2IssuedWithKey is an issued certificate's serial and private key (PEM).
+type l2IssuedWithKey struct {
+	serial, key string
+}
+
+// issueWithoutRoots asks as terraform does with remove_roots_from_chain=true: ca_chain keeps
+// the issuing CA and drops the self-signed root.
+func (c *l2Client) issueWithoutRoots(issuingCA *x509.Certificate) {
+	c.t.Helper()
+	const step = "issue remove_roots_from_chain"
+	resp := c.call(step, http.MethodPost, "issue/web", map[string]interface{}{
+		"common_name": "noroot.example.com", "remove_roots_from_chain": "true",
+	}, true)
+	if !c.want(step, resp, http.StatusOK) {
+		return
+	}
+	chain := c.dataStrings(step, resp, "ca_chain")
+	if len(chain) == 0 {
+		c.errorf("%s: ca_chain is empty; the issuing CA is not a root and must stay", step)
+		return
+	}
+	for i, p := range chain {
+		if cert := l2ParseCert(c, step, p); cert != nil && cert.CheckSignatureFrom(cert) == nil {
+			c.errorf("%s: ca_chain[%d] is self-signed (%s)", step, i, cert.Subject)
+		}
+	}
+	if first := l2ParseCert(c, step, chain[0]); first != nil && !first.Equal(issuingCA) {
+		c.errorf("%s: ca_chain[0] is not the issuing CA", step)
+	}
+}
+
+// signCertManagerShape sends a sign request shaped as cert-manager's Vault issuer sends it:
+// every value a string, empty SAN lists, exclude_cn_from_sans "true", ttl "2160h0m0s".
+func (c *l2Client) signCertManagerShape(issuingCA *x509.Certificate) {
+	c.t.Helper()
+	const step = "sign cert-manager shape"
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	der, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{
+		Subject:  pkix.Name{CommonName: "cm.example.com"},
+		DNSNames: []string{"cm.example.com", "cm-alt.example.com"},
+	}, key)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	resp := c.call(step, http.MethodPost, "sign/web", map[string]interface{}{
+		"common_name":          "cm.example.com",
+		"alt_names":            "cm.example.com,cm-alt.example.com",
+		"ip_sans":              "",
+		"uri_sans":             "",
+		"ttl":                  "2160h0m0s",
+		"csr":                  string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der})),
+		"exclude_cn_from_sans": "true",
+	}, true)
+	if !c.want(step, resp, http.StatusOK) {
+		return
+	}
+	if leaf := l2ParseCert(c, step, c.dataString(step, resp, "certificate")); leaf != nil {
+		l2CheckIssued(c, step, resp, leaf, issuingCA)
+	}
+}
+
+// issue requests a PEM certificate and checks what every client reads from it.
+func (c *l2Client) issue(step string, body map[string]interface{}, issuingCA *x509.Certificate) l2Issued {
+	c.t.Helper()
+	resp := c.call(step, http.MethodPost, "issue/web", body, true)
+	if !c.want(step, resp, http.StatusOK) {
+		c.t.Fatalf("%s: cannot continue without a certificate", c.label)
+	}
+	leaf := l2ParseCert(c, step, c.dataString(step, resp, "certificate"))
+	if leaf == nil {
+		c.t.Fatalf("%s: %s: no certificate", c.label, step)
+	}
+	l2CheckIssued(c, step, resp, leaf, issuingCA)
+	if block, _ := pem.Decode([]byte(c.dataString(step, resp, "private_key"))); block == nil || block.Type != "RSA PRIVATE KEY" {
+		c.errorf("%s: private_key is not an RSA PRIVATE KEY block (role key_type defaults to rsa)", step)
+	}
+	if got := c.dataString(step, resp, "private_key_type"); got != "rsa" {
+		c.errorf("%s: private_key_type = %q, want rsa", step, got)
+	}
+	if !slices.Contains(leaf.DNSNames, "api.example.com") || !slices.Contains(leaf.DNSNames, "www.example.com") {
+		c.errorf("%s: DNS SANs = %v, want the CN and the alt name", step, leaf.DNSNames)
+	}
+	if len(leaf.IPAddresses) != 1 || leaf.IPAddresses[0].String() != "127.0.0.1" {
+		c.errorf("%s: IP SANs = %v, want [127.0.0.1]", step, leaf.IPAddresses)
+	}
+	if resp.Envelope != nil && resp.Envelope.LeaseID != "" {
+		c.errorf("%s: lease_id %q on a role without generate_lease", step, resp.Envelope.LeaseID)
+	}
+	return l2Issued{serial: c.dataString(step, resp, "serial_number"), leaf: leaf}
+}
+
+// l2CheckIssued checks the fields terraform, cert-manager and Vault Agent read from an issue or
+// sign answer: PEM certificate, issuing_ca, ca_chain as an array ending at a root, a colon-hex
+// serial and a numeric expiration equal to NotAfter.
+func l2CheckIssued(c *l2Client, step string, resp realvault.Answer, leaf, issuingCA *x509.Certificate) {
+	c.t.Helper()
+	if got := l2ParseCert(c, step, c.dataString(step, resp, "issuing_ca")); got != nil && !got.Equal(issuingCA) {
+		c.errorf("%s: issuing_ca is not the mount's CA (ca/pem)", step)
+	}
+	chain := c.dataStrings(step, resp, "ca_chain")
+	if len(chain) == 0 {
+		c.errorf("%s: ca_chain is empty", step)
+		return
+	}
+	certs := make([]*x509.Certificate, 0, len(chain))
+	for _, p := range chain {
+		if cert := l2ParseCert(c, step, p); cert != nil {
+			certs = append(certs, cert)
+		}
+	}
+	if len(certs) != len(chain) {
+		return
+	}
+	if !certs[0].Equal(issuingCA) {
+		c.errorf("%s: ca_chain[0] is not the issuing CA", step)
+	}
+	top := certs[len(certs)-1]
+	if top.CheckSignatureFrom(top) != nil {
+		c.errorf("%s: ca_chain does not end with a self-signed root (cert-manager takes ca.crt from it)", step)
+	}
+	roots, inter := x509.NewCertPool(), x509.NewCertPool()
+	roots.AddCert(top)
+	for _, cert := range certs[:len(certs)-1] {
+		inter.AddCert(cert)
+	}
+	if _, err := leaf.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}); err != nil {
+		c.errorf("%s: certificate does not verify with its ca_chain: %v", step, err)
+	}
+	if serial := c.dataString(step, resp, "serial_number"); serial != colonHex(leaf.SerialNumber.Bytes()) {
+		c.errorf("%s: serial_number = %q, want %q", step, serial, colonHex(leaf.SerialNumber.Bytes()))
+	}
+	if exp := c.dataInt(step, resp, "expiration"); exp != leaf.NotAfter.Unix() {
+		c.errorf("%s: expiration = %d, want NotAfter %d", step, exp, leaf.NotAfter.Unix())
+	}
+}
+
+func (c *l2Client) issueDER(issuingCA *x509.Certificate) {
+	c.t.Helper()
+	const step = "issue der"
+	resp := c.call(step, http.MethodPost, "issue/web", map[string]interface{}{"common_name": "der.example.com", "format": "der"}, true)
+	if !c.want(step, resp, http.StatusOK) {
+		return
+	}
+	for _, key := range []string{"certificate", "issuing_ca"} {
+		der, err := base64.StdEncoding.DecodeString(c.dataString(step, resp, key))
+		if err != nil {
+			c.errorf("%s: %s is not base64: %v", step, key, err)
+			continue
+		}
+		cert, err := x509.ParseCertificate(der)
+		if err != nil {
+			c.errorf("%s: %s is not a DER certificate: %v", step, key, err)
+			continue
+		}
+		if key == "issuing_ca" && !cert.Equal(issuingCA) {
+			c.errorf("%s: issuing_ca is not the mount's CA", step)
+		}
+		if key == "certificate" && cert.Subject.CommonName != "der.example.com" {
+			c.errorf("%s: CN = %q", step, cert.Subject.CommonName)
+		}
+	}
+	for i, s := range c.dataStrings(step, resp, "ca_chain") {
+		if der, err := base64.StdEncoding.DecodeString(s); err != nil {
+			c.errorf("%s: ca_chain[%d] is not base64", step, i)
+		} else if _, err := x509.ParseCertificate(der); err != nil {
+			c.errorf("%s: ca_chain[%d] is not a DER certificate", step, i)
+		}
+	}
+	if der, err := base64.StdEncoding.DecodeString(c.dataString(step, resp, "private_key")); err != nil {
+		c.errorf("%s: private_key is not base64", step)
+	} else if _, err := x509.ParsePKCS1PrivateKey(der); err != nil {
+		c.errorf("%s: private_key is not a DER PKCS#1 RSA key: %v", step, err)
+	}
+}
+
+func (c *l2Client) issueBundle(issuingCA *x509.Certificate) {
+	c.t.Helper()
+	const step = "issue pem_bundle"
+	resp := c.call(step, http.MethodPost, "issue/web", map[string]interface{}{"common_name": "bundle.example.com", "format": "pem_bundle"}, true)
+	if !c.want(step, resp, http.StatusOK) {
+		return
+	}
+	types := realvault.PEMTypes([]byte(c.dataString(step, resp, "certificate")))
+	if len(types) < 3 || types[0] != "RSA PRIVATE KEY" || types[1] != "CERTIFICATE" {
+		c.errorf("%s: certificate holds %v, want the key, the leaf, then the chain", step, types)
+	}
+}
+
+// sign submits a CSR made outside Vault (RSA, as the role's default key_type requires).
+func (c *l2Client) sign(issuingCA *x509.Certificate) l2Issued {
+	c.t.Helper()
+	const step = "sign"
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	der, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{
+		Subject:  pkix.Name{CommonName: "signed.example.com"},
+		DNSNames: []string{"signed.example.com", "other.example.com"},
+	}, key)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	csr := string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der}))
+	resp := c.call(step, http.MethodPost, "sign/web", map[string]interface{}{"csr": csr, "common_name": "signed.example.com"}, true)
+	if !c.want(step, resp, http.StatusOK) {
+		c.t.Fatalf("%s: cannot continue without a signed certificate", c.label)
+	}
+	leaf := l2ParseCert(c, step, c.dataString(step, resp, "certificate"))
+	if leaf == nil {
+		c.t.Fatalf("%s: sign: no certificate", c.label)
+	}
+	l2CheckIssued(c, step, resp, leaf, issuingCA)
+	if pub, ok := leaf.PublicKey.(*rsa.PublicKey); !ok || !pub.Equal(&key.PublicKey) {
+		c.errorf("%s: the certificate does not carry the CSR's public key", step)
+	}
+	if resp.Envelope != nil && resp.Envelope.Data["private_key"] != nil {
+		c.errorf("%s: answered a private_key", step)
+	}
+	return l2Issued{serial: c.dataString(step, resp, "serial_number"), leaf: leaf}
+}
+
+func (c *l2Client) fetchCAs(issuingCA *x509.Certificate) {
+	c.t.Helper()
+	resp := c.call("ca", http.MethodGet, "ca", nil, false)
+	if c.want("ca", resp, http.StatusOK) {
+		l2WantContentType(c, "ca", resp, "application/pkix-cert")
+		if !bytes.Equal(resp.Body, issuingCA.Raw) {
+			c.errorf("ca: body is not the issuing CA's DER")
+		}
+	}
+	resp = c.call("ca_chain", http.MethodGet, "ca_chain", nil, false)
+	if c.want("ca_chain", resp, http.StatusOK) {
+		l2WantContentType(c, "ca_chain", resp, "application/pkix-cert")
+		if certs := l2ParseCerts(c, "ca_chain", resp.Body); len(certs) < 2 || !certs[0].Equal(issuingCA) {
+			c.errorf("ca_chain: want the issuing CA first, then its issuers; got %d certificates", len(certs))
+		}
+	}
+	resp = c.call("cert/ca", http.MethodGet, "cert/ca", nil, false)
+	if c.want("cert/ca", resp, http.StatusOK) {
+		if got := l2ParseCert(c, "cert/ca", c.dataString("cert/ca", resp, "certificate")); got != nil && !got.Equal(issuingCA) {
+			c.errorf("cert/ca: not the issuing CA")
+		}
+	}
+	for _, raw := range []struct{ step, path, contentType string }{
+		{"cert/ca raw", "cert/ca/raw", "application/pkix-cert"},
+		{"cert/ca raw pem", "cert/ca/raw/pem", "application/pem-certificate-chain"},
+		{"issuer default der", "issuer/default/der", "application/pkix-cert"},
+		{"issuer default pem", "issuer/default/pem", "application/pem-certificate-chain"},
+	} {
+		resp = c.call(raw.step, http.MethodGet, raw.path, nil, false)
+		if !c.want(raw.step, resp, http.StatusOK) {
+			continue
+		}
+		l2WantContentType(c, raw.step, resp, raw.contentType)
+		body := resp.Body
+		if block, _ := pem.Decode(body); block != nil {
+			body = block.Bytes
+		}
+		if !bytes.Equal(body, issuingCA.Raw) {
+			c.errorf("%s: body is not the issuing CA", raw.step)
+		}
+	}
+	// issuer/:ref/json is unauthenticated; issuer/:ref (what `vault pki` reads) needs a token.
+	for _, ref := range []struct {
+		step, path string
+		auth       bool
+	}{{"issuer default json", "issuer/default/json", false}, {"issuer default read", "issuer/default", true}} {
+		resp = c.call(ref.step, http.MethodGet, ref.path, nil, ref.auth)
+		if !c.want(ref.step, resp, http.StatusOK) {
+			continue
+		}
+		if got := l2ParseCert(c, ref.step, c.dataString(ref.step, resp, "certificate")); got != nil && !got.Equal(issuingCA) {
+			c.errorf("%s: certificate is not the issuing CA", ref.step)
+		}
+		if chain := c.dataStrings(ref.step, resp, "ca_chain"); len(chain) < 2 {
+			c.errorf("%s: ca_chain has %d entries, want the issuing CA and its root", ref.step, len(chain))
+		}
+	}
+	resp = c.call("cert/ca_chain", http.MethodGet, "cert/ca_chain", nil, false)
+	if c.want("cert/ca_chain", resp, http.StatusOK) {
+		chain := c.dataString("cert/ca_chain", resp, "ca_chain")
+		if certs := l2ParseCerts(c, "cert/ca_chain", []byte(chain)); len(certs) < 2 || !certs[0].Equal(issuingCA) {
+			c.errorf("cert/ca_chain: ca_chain must be one PEM string, issuing CA first, then its issuers")
+		}
+		if c.dataString("cert/ca_chain", resp, "certificate") != chain {
+			c.errorf("cert/ca_chain: certificate differs from ca_chain")
+		}
+	}
+}
+
+// fetchCRLs reads the CRL in its three forms and returns the parsed DER one.
+func (c *l2Client) fetchCRLs(issuingCA *x509.Certificate) *x509.RevocationList {
+	c.t.Helper()
+	var crl *x509.RevocationList
+	resp := c.call("crl", http.MethodGet, "crl", nil, false)
+	if c.want("crl", resp, http.StatusOK) {
+		l2WantContentType(c, "crl", resp, "application/pkix-crl")
+		parsed, err := x509.ParseRevocationList(resp.Body)
+		if err != nil {
+			c.errorf("crl: not a DER CRL: %v", err)
+		} else if err := parsed.CheckSignatureFrom(issuingCA); err != nil {
+			c.errorf("crl: not signed by the issuing CA: %v", err)
+		} else {
+			crl = parsed
+		}
+	}
+	resp = c.call("crl/pem", http.MethodGet, "crl/pem", nil, false)
+	if c.want("crl/pem", resp, http.StatusOK) {
+		l2WantContentType(c, "crl/pem", resp, "application/x-pem-file")
+		if types := realvault.PEMTypes(resp.Body); !slices.Equal(types, []string{"X509 CRL"}) {
+			c.errorf("crl/pem: PEM blocks %v, want one X509 CRL", types)
+		}
+	}
+	resp = c.call("cert/crl", http.MethodGet, "cert/crl", nil, false)
+	if c.want("cert/crl", resp, http.StatusOK) {
+		if types := realvault.PEMTypes([]byte(c.dataString("cert/crl", resp, "certificate"))); !slices.Equal(types, []string{"X509 CRL"}) {
+			c.errorf("cert/crl: certificate holds %v, want one X509 CRL", types)
+		}
+	}
+	return crl
+}
+
+// revoke revokes the leaf by serial, twice, then checks the record, the revoked list and the CRL.
+func (c *l2Client) revoke(leaf l2Issued, issuingCA *x509.Certificate) {
+	c.t.Helper()
+	resp := c.call("revoke", http.MethodPost, "revoke", map[string]interface{}{"serial_number": leaf.serial}, true)
+	if !c.want("revoke", resp, http.StatusOK) {
+		return
+	}
+	revokedAt := c.dataInt("revoke", resp, "revocation_time")
+	if revokedAt == 0 {
+		c.errorf("revoke: revocation_time is 0")
+	}
+	if state := c.dataString("revoke", resp, "state"); state != "revoked" {
+		c.errorf("revoke: state = %q, want revoked", state)
+	}
+	if _, err := time.Parse(time.RFC3339Nano, c.dataString("revoke", resp, "revocation_time_rfc3339")); err != nil {
+		c.errorf("revoke: revocation_time_rfc3339 is not RFC 3339: %v", err)
+	}
+	resp = c.call("revoke again", http.MethodPost, "revoke", map[string]interface{}{"serial_number": leaf.serial}, true)
+	if c.want("revoke again", resp, http.StatusOK) && c.dataInt("revoke again", resp, "revocation_time") != revokedAt {
+		c.errorf("revoke again: revocation_time changed; native answers the original revocation")
+	}
+	resp = c.call("cert read after revoke", http.MethodGet, "cert/"+leaf.serial, nil, false)
+	if c.want("cert read after revoke", resp, http.StatusOK) && c.dataInt("cert read after revoke", resp, "revocation_time") != revokedAt {
+		c.errorf("cert read after revoke: revocation_time is not the revocation's")
+	}
+	resp = c.call("revoked list", "LIST", "certs/revoked", nil, true)
+	if c.want("revoked list", resp, http.StatusOK) && !slices.Contains(c.dataStrings("revoked list", resp, "keys"), leaf.serial) {
+		c.errorf("revoked list: lacks %s", leaf.serial)
+	}
+	resp = c.call("crl after revoke", http.MethodGet, "crl", nil, false)
+	if c.want("crl after revoke", resp, http.StatusOK) {
+		crl, err := x509.ParseRevocationList(resp.Body)
+		switch {
+		case err != nil:
+			c.errorf("crl after revoke: not a DER CRL: %v", err)
+		case crl.CheckSignatureFrom(issuingCA) != nil:
+			c.errorf("crl after revoke: not signed by the issuing CA")
+		case !l2CRLHas(crl, leaf.leaf.SerialNumber):
+			c.errorf("crl after revoke: does not list %s (native rebuilds the CRL on revoke)", leaf.serial)
+		}
+	}
+}
+
+// revokeOtherWays revokes by certificate (PEM) and with the private key, as native allows.
+func (c *l2Client) revokeOtherWays(signed l2Issued, withKey l2IssuedWithKey) {
+	c.t.Helper()
+	certPEM := string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: signed.leaf.Raw}))
+	resp := c.call("revoke by certificate", http.MethodPost, "revoke", map[string]interface{}{"certificate": certPEM}, true)
+	if c.want("revoke by certificate", resp, http.StatusOK) && c.dataString("revoke by certificate", resp, "state") != "revoked" {
+		c.errorf("revoke by certificate: state is not revoked")
+	}
+	if withKey.serial == "" {
+		return
+	}
+	resp = c.call("revoke-with-key", http.MethodPost, "revoke-with-key", map[string]interface{}{
+		"serial_number": withKey.serial, "private_key": withKey.key,
+	}, true)
+	if c.want("revoke-with-key", resp, http.StatusOK) && c.dataString("revoke-with-key", resp, "state") != "revoked" {
+		c.errorf("revoke-with-key: state is not revoked")
+	}
+	resp = c.call("revoked list after all", "LIST", "certs/revoked", nil, true)
+	if c.want("revoked list after all", resp, http.StatusOK) {
+		keys := c.dataStrings("revoked list after all", resp, "keys")
+		for _, s := range []string{signed.serial, withKey.serial} {
+			if !slices.Contains(keys, s) {
+				c.errorf("revoked list after all: lacks %s", s)
+			}
+		}
+	}
+}
+
+func l2CRLHas(crl *x509.RevocationList, serial *big.Int) bool {
+	for _, e := range crl.RevokedCertificateEntries {
+		if e.SerialNumber.Cmp(serial) == 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func l2WantContentType(c *l2Client, step string, resp realvault.Answer, want string) {
+	c.t.Helper()
+	if resp.ContentType != want {
+		c.errorf("%s: content type %q, want %q", step, resp.ContentType, want)
+	}
+}
+
+func l2ParseCert(c *l2Client, step, s string) *x509.Certificate {
+	c.t.Helper()
+	certs := l2ParseCerts(c, step, []byte(s))
+	if len(certs) != 1 {
+		c.errorf("%s: want one PEM certificate, got %d in %q", step, len(certs), truncate(s, 100))
+		return nil
+	}
+	return certs[0]
+}
+
+func l2ParseCerts(c *l2Client, step string, raw []byte) []*x509.Certificate {
+	c.t.Helper()
+	var certs []*x509.Certificate
+	for {
+		block, rest := pem.Decode(raw)
+		if block == nil {
+			return certs
+		}
+		raw = rest
+		if block.Type != "CERTIFICATE" {
+			c.errorf("%s: unexpected PEM block %s", step, block.Type)
+			continue
+		}
+		cert, err := x509.ParseCertificate(block.Bytes)
+		if err != nil {
+			c.errorf("%s: %v", step, err)
+			continue
+		}
+		certs = append(certs, cert)
+	}
+}
+
+// l2Compare compares the plugin's answers with native's step by step. Differences the table
+// allows are counted; any other fails the test.
+func l2Compare(t *testing.T, scenario string, native, plugin []l2Answer, table *compare.Table) (compared, allowed int) {
+	t.Helper()
+	if len(native) != len(plugin) {
+		t.Fatalf("%s: the script made %d requests to native and %d to the plugin", scenario, len(native), len(plugin))
+	}
+	for i := range native {
+		n, p := native[i], plugin[i]
+		if n.step != p.step {
+			t.Fatalf("%s: request %d is %q on native and %q on the plugin", scenario, i, n.step, p.step)
+		}
+		for _, field := range l2UnionKeys(n.fields, p.fields) {
+			compared++
+			nv, ok := n.fields[field]
+			if !ok {
+				nv = "<absent>"
+			}
+			pv, ok := p.fields[field]
+			if !ok {
+				pv = "<absent>"
+			}
+			if nv == pv {
+				continue
+			}
+			d := compare.Difference{Field: field, Native: nv, Plugin: pv}
+			if table.Match(scenario, n.step, d) >= 0 {
+				allowed++
+				continue
+			}
+			t.Errorf("difference not in %s: %s / %s (%s %s): %s", l2TablePath, scenario, n.step, n.method, n.path, d)
+		}
+	}
+	return compared, allowed
+}
+
+func l2UnionKeys(a, b map[string]string) []string {
+	seen := map[string]bool{}
+	for k := range a {
+		seen[k] = true
+	}
+	for k := range b {
+		seen[k] = true
+	}
+	keys := make([]string, 0, len(seen))
+	for k := range seen {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// l2LoadTable reads the shared table of deliberate differences.
+func l2LoadTable(t *testing.T) *compare.Table {
+	t.Helper()
+	table, err := compare.LoadTable(l2TablePath)
+	if errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("%s is missing: the table of deliberate differences is part of the suite", l2TablePath)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return table
+}
+
+// TestRealHTTPNativeVersusPlugin is level 2: native PKI at pki/ and the plugin at keyfactor-pki/
+// on one real Vault, the same client script over HTTP against both, answers compared; then the
+// swap: native disabled, the plugin mounted at pki/, the same script unchanged.
+func TestRealHTTPNativeVersusPlugin(t *testing.T) {
+	table := l2LoadTable(t)
+	env := startRealVault(t)
+
+	native, err := env.EnableNativePKI("pki", "pki_root")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := env.EnablePlugin("keyfactor-pki"); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.ConfigureBasic("keyfactor-pki"); err != nil {
+		t.Fatal(err)
+	}
+
+	// Native's hierarchy has the simulator's shape (root -> issuing CA), so chain lengths and
+	// raw chain bodies are comparable.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	status, _, body, err := env.Do(ctx, http.MethodGet, "pki/ca/pem", nil, false)
+	if err != nil || status != http.StatusOK || strings.TrimSpace(string(body)) != native.IntermediatePEM {
+		t.Fatalf("native pki/ca/pem is not the intermediate it was given: status %d, err %v", status, err)
+	}
+
+	nativeAnswers := runClientScript(t, env, "pki", "native pki/")
+	pluginAnswers := runClientScript(t, env, "keyfactor-pki", "plugin keyfactor-pki/")
+	compared, allowed := l2Compare(t, l2ScenarioSideBySide, nativeAnswers, pluginAnswers, table)
+	t.Logf("side by side: %d requests, %d fields compared, %d allowed differences", len(nativeAnswers), compared, allowed)
+
+	// The swap, as an operator does it: the clients keep calling pki/.
+	if err := env.DisableMount("pki"); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.EnablePlugin("pki"); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.ConfigureBasic("pki"); err != nil {
+		t.Fatal(err)
+	}
+	if typ, err := env.MountType("pki"); err != nil || typ != realvault.PluginName {
+		t.Fatalf("after the swap pki/ is %q (%v), want the plugin", typ, err)
+	}
+	swapped := runClientScript(t, env, "pki", "swapped pki/")
+	compared, allowed = l2Compare(t, l2ScenarioSwap, nativeAnswers, swapped, table)
+	t.Logf("after the swap: %d requests, %d fields compared, %d allowed differences", len(swapped), compared, allowed)
+}

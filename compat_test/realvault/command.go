@@ -1,0 +1,92 @@
+package realvault
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"time"
+)
+
+// CommandCertificate is the part of Command's certificate model the tests look at: what the
+// plugin sent at enrollment, as Command recorded it.
+type CommandCertificate struct {
+	ID           int                    `json:"Id"`
+	SerialNumber string                 `json:"SerialNumber"`
+	IssuedCN     string                 `json:"IssuedCN"`
+	IssuerDN     string                 `json:"IssuerDN"`
+	TemplateName string                 `json:"TemplateName"`
+	CertState    int                    `json:"CertState"`
+	Metadata     map[string]interface{} `json:"Metadata"`
+}
+
+// CommandCertificatesByCN searches the simulator's inventory the way a Command operator would:
+// GET /Certificates with a PQL filter on IssuedCN, including revoked and expired certificates
+// and their metadata. It uses the simulator's Basic identity and trusts its TLS CA.
+func (e *Env) CommandCertificatesByCN(ctx context.Context, cn string) ([]CommandCertificate, error) {
+	client, err := e.commandClient()
+	if err != nil {
+		return nil, err
+	}
+	base, err := url.JoinPath(e.Sim.URL, e.Sim.APIPath, "Certificates")
+	if err != nil {
+		return nil, err
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		return nil, err
+	}
+	query := url.Values{}
+	query.Set("QueryString", fmt.Sprintf("IssuedCN -eq %q", cn))
+	query.Set("IncludeMetadata", "true")
+	query.Set("IncludeRevoked", "true")
+	query.Set("IncludeExpired", "true")
+	u.RawQuery = query.Encode()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("x-keyfactor-requested-with", "APIClient")
+	req.Header.Set("x-keyfactor-api-version", "1")
+	req.Header.Set("Accept", "application/json")
+	req.SetBasicAuth(e.Sim.Domain+`\`+e.Sim.Username, e.Sim.Password)
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET /Certificates: status %d: %s", resp.StatusCode, body)
+	}
+	var certs []CommandCertificate
+	if err := json.Unmarshal(body, &certs); err != nil {
+		return nil, fmt.Errorf("GET /Certificates: answer is not a certificate array: %w", err)
+	}
+	return certs, nil
+}
+
+// commandClient trusts the simulator's TLS CA (or nothing extra when it serves plain HTTP).
+func (e *Env) commandClient() (*http.Client, error) {
+	transport := &http.Transport{}
+	if e.Sim.CABundle != "" {
+		pemBytes, err := os.ReadFile(e.Sim.CABundle)
+		if err != nil {
+			return nil, fmt.Errorf("reading the simulator's TLS CA: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pemBytes) {
+			return nil, fmt.Errorf("the simulator's TLS CA file %s holds no certificate", e.Sim.CABundle)
+		}
+		transport.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	}
+	return &http.Client{Transport: transport, Timeout: 30 * time.Second}, nil
+}
