@@ -22,11 +22,12 @@ type process struct {
 }
 
 // startProcess starts bin with args in its own process group, so stopping it also stops the
-// children it spawned (Vault's plugin processes).
+// children it spawned (Vault's plugin processes). The kernel kills it if this process dies
+// first (a test binary killed by its -timeout runs no cleanup), so nothing outlives a run.
 func startProcess(name, bin string, env []string, stdout io.Writer, args ...string) (*process, error) {
 	cmd := exec.Command(bin, args...)
 	cmd.Env = env
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	out := &lockedBuffer{}
 	if stdout != nil {
 		cmd.Stdout = io.MultiWriter(stdout, out)
