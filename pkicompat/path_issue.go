@@ -285,29 +285,30 @@ func (b *backend) respondIssued(ctx context.Context, req *logical.Request, ir *i
 		data["ca_chain"] = chain
 	}
 
-	var keyPEM string
+	var bundleKeyPEM string
 	if key != nil {
 		der, _, err := key.marshal(ir.pkcs8)
 		if err != nil {
 			return nil, fmt.Errorf("encoding private key: %w", err)
 		}
-		keyPEM, err = key.pemString(ir.pkcs8)
-		if err != nil {
-			return nil, err
-		}
 		if ir.format == "der" {
 			data["private_key"] = base64Std(der)
-		} else {
-			data["private_key"] = keyPEM
+		} else if data["private_key"], err = key.pemString(ir.pkcs8); err != nil {
+			return nil, err
 		}
 		data["private_key_type"] = key.keyType
+		// Native builds the pem_bundle from the key in its own encoding (PKCS#1 for RSA, SEC1
+		// for EC); private_key_format=pkcs8 changes only the private_key field.
+		if bundleKeyPEM, err = key.pemString(false); err != nil {
+			return nil, err
+		}
 	}
 	if ir.format == "pem_bundle" {
 		// The bundle keeps the whole chain even when remove_roots_from_chain drops roots from
 		// ca_chain, as native does.
 		parts := []string{}
-		if keyPEM != "" {
-			parts = append(parts, keyPEM)
+		if bundleKeyPEM != "" {
+			parts = append(parts, bundleKeyPEM)
 		}
 		parts = append(parts, certPEM(cert))
 		for _, c := range signed.Chain {

@@ -188,6 +188,18 @@ func TestIssueFormats(t *testing.T) {
 			t.Fatalf("ca_chain without roots: want only the issuing CA, got %d", len(chain))
 		}
 	})
+
+	t.Run("pem_bundle with pkcs8 keeps the key's own encoding in the bundle", func(t *testing.T) {
+		d := h.write("issue/web", map[string]interface{}{
+			"common_name": "p8.example.com", "format": "pem_bundle", "private_key_format": "pkcs8",
+		}).data(t)
+		if block, _ := pem.Decode([]byte(str(t, d, "private_key"))); block == nil || block.Type != "PRIVATE KEY" {
+			t.Fatal("private_key must be PKCS#8 with private_key_format=pkcs8")
+		}
+		if block, _ := pem.Decode([]byte(str(t, d, "certificate"))); block == nil || block.Type != "EC PRIVATE KEY" {
+			t.Fatal("native's pem_bundle carries the key as SEC1/PKCS#1 whatever private_key_format says")
+		}
+	})
 }
 
 func TestIssueRejectsBadInputWithoutCallingTheCA(t *testing.T) {

@@ -51,9 +51,10 @@ func (b *backend) pathListIssuers(ctx context.Context, req *logical.Request, _ *
 	if err != nil {
 		return nil, err
 	}
+	var drv Driver
 	defaultID := ""
 	if conf, err := loadConfig(ctx, req.Storage); err == nil && conf != nil {
-		if drv, err := b.currentDriver(ctx, req.Storage); err == nil {
+		if drv, err = b.currentDriver(ctx, req.Storage); err == nil {
 			defaultID = issuerIDFor(defaultCAName(drv))
 		}
 	}
@@ -62,14 +63,29 @@ func (b *backend) pathListIssuers(ctx context.Context, req *logical.Request, _ *
 	for _, e := range entries {
 		keys = append(keys, e.ID)
 		info[e.ID] = map[string]interface{}{
-			"issuer_name": e.Name,
-			"is_default":  e.ID == defaultID,
+			"issuer_name":   e.Name,
+			"is_default":    e.ID == defaultID,
+			"key_id":        "", // the CA's key lives in the CA, not in Vault
+			"serial_number": issuerSerial(ctx, drv, e.CA),
 		}
 	}
 	if len(keys) == 0 {
 		return logical.ListResponse(nil), nil
 	}
 	return logical.ListResponseWithInfo(keys, info), nil
+}
+
+// issuerSerial is the serial of a CA's certificate, as native lists it; "" when the CA cannot be
+// asked (the listing is informational and unauthenticated, so it does not fail for one CA).
+func issuerSerial(ctx context.Context, drv Driver, ca string) string {
+	if drv == nil {
+		return ""
+	}
+	chain, err := drv.CAChain(ctx, ca)
+	if chain = withoutNil(chain); err != nil || len(chain) == 0 {
+		return ""
+	}
+	return serialFromCert(chain[0])
 }
 
 // issuerFor resolves the path's issuer reference and fetches its chain. An unknown CA is the

@@ -2,7 +2,9 @@ package pkicompat_test
 
 import (
 	"bytes"
+	"crypto/x509"
 	"encoding/pem"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -25,8 +27,11 @@ func TestIssuers(t *testing.T) {
 	}
 	defaultID := keys[0]
 	info := d["key_info"].(map[string]interface{})[defaultID].(map[string]interface{})
-	if info["issuer_name"] != "Corp-Issuing-CA" || info["is_default"] != true {
+	if info["issuer_name"] != "Corp-Issuing-CA" || info["is_default"] != true || info["key_id"] != "" {
 		t.Fatalf("key_info: %v", info)
+	}
+	if want := colonSerial(h.ca.Issuing("Corp\\Issuing CA")); info["serial_number"] != want {
+		t.Fatalf("key_info serial_number = %v, want the CA certificate's %s", info["serial_number"], want)
 	}
 
 	// Issuing from another CA adds it.
@@ -99,4 +104,14 @@ func TestIssuerReadUnconfigured(t *testing.T) {
 	h := newHarness(t)
 	mustFail(t, h.read("issuer/default"), 400, "not configured")
 	mustFail(t, h.read("issuer/default/pem"), 400, "not configured")
+}
+
+// colonSerial is a certificate serial as native prints it: lowercase hex bytes joined by ':'.
+func colonSerial(c *x509.Certificate) string {
+	b := c.SerialNumber.Bytes()
+	parts := make([]string, len(b))
+	for i, x := range b {
+		parts[i] = fmt.Sprintf("%02x", x)
+	}
+	return strings.Join(parts, ":")
 }
