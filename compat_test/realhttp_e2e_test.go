@@ -17,7 +17,6 @@ import (
 	"os"
 	pathpkg "path"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -760,7 +759,7 @@ func l2Compare(t *testing.T, scenario string, native, plugin []l2Answer, table *
 		if n.step != p.step {
 			t.Fatalf("%s: request %d is %q on native and %q on the plugin", scenario, i, n.step, p.step)
 		}
-		for _, field := range l2UnionKeys(n.fields, p.fields) {
+		for _, field := range compare.UnionKeys(n.fields, p.fields) {
 			compared++
 			nv, ok := n.fields[field]
 			if !ok {
@@ -782,22 +781,6 @@ func l2Compare(t *testing.T, scenario string, native, plugin []l2Answer, table *
 		}
 	}
 	return compared, allowed
-}
-
-func l2UnionKeys(a, b map[string]string) []string {
-	seen := map[string]bool{}
-	for k := range a {
-		seen[k] = true
-	}
-	for k := range b {
-		seen[k] = true
-	}
-	keys := make([]string, 0, len(seen))
-	for k := range seen {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // l2LoadTable reads the shared table of deliberate differences.

@@ -135,7 +135,7 @@ func (c *differ) walk(path string, a, b *Node) {
 	}
 	switch {
 	case a.Fields != nil || b.Fields != nil:
-		for _, k := range unionKeys(a.Fields, b.Fields) {
+		for _, k := range UnionKeys(a.Fields, b.Fields) {
 			an, aok := a.Fields[k]
 			bn, bok := b.Fields[k]
 			switch {
@@ -169,7 +169,7 @@ func (c *differ) walk(path string, a, b *Node) {
 			}
 		}
 	case a.Facts != nil || b.Facts != nil:
-		for _, k := range unionKeys(a.Facts, b.Facts) {
+		for _, k := range UnionKeys(a.Facts, b.Facts) {
 			c.compared++
 			av, aok := a.Facts[k]
 			bv, bok := b.Facts[k]
@@ -199,7 +199,7 @@ func (c *differ) walkUnordered(path string, a, b *Node) {
 	for _, e := range b.Elems {
 		count[e.Text]--
 	}
-	for _, text := range unionKeys(count, nil) {
+	for _, text := range UnionKeys(count, nil) {
 		c.compared++
 		for n := count[text]; n > 0; n-- {
 			c.add(path, text, absent)
@@ -216,7 +216,7 @@ func summary(n *Node) string {
 	case n.Facts != nil:
 		return fmt.Sprintf("%s with %d parsed facts", n.Kind, len(n.Facts))
 	case n.Fields != nil:
-		return fmt.Sprintf("object with keys %v", unionKeys(n.Fields, nil))
+		return fmt.Sprintf("object with keys %v", UnionKeys(n.Fields, nil))
 	case n.Kind == "array" || n.Kind == "object keyed by id":
 		return fmt.Sprintf("%s of %d", n.Kind, len(n.Elems))
 	case n.Kind == "string":
@@ -226,7 +226,8 @@ func summary(n *Node) string {
 	}
 }
 
-func unionKeys[V any](a, b map[string]V) []string {
+// UnionKeys is the sorted set of keys of a and b.
+func UnionKeys[V any](a, b map[string]V) []string {
 	seen := map[string]bool{}
 	for k := range a {
 		seen[k] = true
@@ -252,7 +253,7 @@ func Render(n *Node) string {
 func render(sb *strings.Builder, path string, n *Node) {
 	switch {
 	case n.Fields != nil:
-		for _, k := range unionKeys(n.Fields, nil) {
+		for _, k := range UnionKeys(n.Fields, nil) {
 			render(sb, join(path, k), n.Fields[k])
 		}
 	case n.Kind == "array" || n.Kind == "object keyed by id":
@@ -263,7 +264,7 @@ func render(sb *strings.Builder, path string, n *Node) {
 			render(sb, fmt.Sprintf("%s[%d]", path, i), e)
 		}
 	case n.Facts != nil:
-		for _, k := range unionKeys(n.Facts, nil) {
+		for _, k := range UnionKeys(n.Facts, nil) {
 			fmt.Fprintf(sb, "%s = %s\n", join(path, k), n.Facts[k])
 		}
 	default:
