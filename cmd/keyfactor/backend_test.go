@@ -1,0 +1,197 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	hclog "github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/vault/sdk/logical"
+
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/driver/keyfactor"
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/driver/keyfactor/commandtest"
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat"
+)
+
+// mountedPlugin is the backend exactly as this binary serves it, on in-memory storage.
+type mountedPlugin struct {
+	t       *testing.T
+	backend logical.Backend
+	storage logical.Storage
+}
+
+func newPlugin(t *testing.T) *mountedPlugin {
+	t.Helper()
+	storage := &logical.InmemStorage{}
+	conf := &logical.BackendConfig{Logger: hclog.NewNullLogger(), System: logical.TestSystemView(), StorageView: storage}
+	b, err := pkicompat.Factory(keyfactor.NewProvider())(context.Background(), conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &mountedPlugin{t: t, backend: b, storage: storage}
+}
+
+// do sends one request and returns the HTTP status Vault would answer and the error text.
+func (p *mountedPlugin) do(op logical.Operation, path string, data map[string]interface{}) (int, string) {
+	p.t.Helper()
+	req := &logical.Request{Operation: op, Path: path, Data: data, Storage: p.storage}
+	resp, err := p.backend.HandleRequest(context.Background(), req)
+	status, rerr := logical.RespondErrorCommon(req, resp, err)
+	if rerr == nil {
+		if status == 0 {
+			status = http.StatusOK
+		}
+		return status, ""
+	}
+	logical.AdjustErrorStatusCode(&status, rerr)
+	return status, rerr.Error()
+}
+
+func (p *mountedPlugin) configure(srv *commandtest.Server, password string) {
+	p.t.Helper()
+	status, msg := p.do(logical.UpdateOperation, "config", map[string]interface{}{
+		"url": srv.URL, "username": commandtest.DefaultUsername, "password": password,
+		"domain": commandtest.DefaultDomain, "ca": commandtest.DefaultCAHost + `\` + commandtest.DefaultCALogicalName,
+		"template": commandtest.DefaultTemplate, "skip_connection_check": true,
+	})
+	if status >= 300 {
+		p.t.Fatalf("config write: %d %s", status, msg)
+	}
+	if status, msg := p.do(logical.UpdateOperation, "roles/web", map[string]interface{}{
+		"allowed_domains": "example.com", "allow_subdomains": true,
+	}); status >= 300 {
+		p.t.Fatalf("role write: %d %s", status, msg)
+	}
+}
+
+// countCerts is how many certificate records the mount holds.
+func (p *mountedPlugin) countCerts() int {
+	p.t.Helper()
+	keys, err := p.storage.List(context.Background(), "certs/")
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	return len(keys)
+}
+
+// TestBadInputThroughThePlugin: every bad input of the walking skeleton gets a clear answer
+// from the assembled plugin — 4xx naming the caller's mistake, 5xx naming Command for Command's
+// failures — without a panic, without storing anything, and without echoing the password.
+func TestBadInputThroughThePlugin(t *testing.T) {
+	const wrongPassword = "not-the-Passw0rd"
+	cases := []struct {
+		name       string
+		setup      func(p *mountedPlugin, srv *commandtest.Server)
+		path       string
+		data       map[string]interface{}
+		wantStatus int
+		wantText   []string
+	}{
+		{
+			name:       "unknown role",
+			setup:      func(p *mountedPlugin, srv *commandtest.Server) { p.configure(srv, commandtest.DefaultPassword) },
+			path:       "issue/nope",
+			data:       map[string]interface{}{"common_name": "www.example.com"},
+			wantStatus: http.StatusBadRequest,
+			wantText:   []string{"unknown role: nope"},
+		},
+		{
+			name:       "name outside the role",
+			setup:      func(p *mountedPlugin, srv *commandtest.Server) { p.configure(srv, commandtest.DefaultPassword) },
+			path:       "issue/web",
+			data:       map[string]interface{}{"common_name": "www.other.com"},
+			wantStatus: http.StatusBadRequest,
+			wantText:   []string{"common name www.other.com not allowed by this role"},
+		},
+		{
+			name:       "unparsable CSR",
+			setup:      func(p *mountedPlugin, srv *commandtest.Server) { p.configure(srv, commandtest.DefaultPassword) },
+			path:       "sign/web",
+			data:       map[string]interface{}{"csr": "-----BEGIN CERTIFICATE REQUEST-----\nbm90IGEgQ1NS\n-----END CERTIFICATE REQUEST-----", "common_name": "www.example.com"},
+			wantStatus: http.StatusBadRequest,
+			wantText:   []string{"certificate request could not be parsed"},
+		},
+		{
+			name:       "missing config",
+			setup:      func(p *mountedPlugin, srv *commandtest.Server) {},
+			path:       "issue/web",
+			data:       map[string]interface{}{"common_name": "www.example.com"},
+			wantStatus: http.StatusBadRequest,
+			wantText:   []string{"unknown role: web"},
+		},
+		{
+			name: "missing config with a role",
+			setup: func(p *mountedPlugin, srv *commandtest.Server) {
+				if status, msg := p.do(logical.UpdateOperation, "roles/web", map[string]interface{}{"allowed_domains": "example.com", "allow_subdomains": true}); status >= 300 {
+					t.Fatalf("role write: %d %s", status, msg)
+				}
+			},
+			path:       "issue/web",
+			data:       map[string]interface{}{"common_name": "www.example.com"},
+			wantStatus: http.StatusBadRequest,
+			wantText:   []string{"not configured"},
+		},
+		{
+			name:       "wrong Command password",
+			setup:      func(p *mountedPlugin, srv *commandtest.Server) { p.configure(srv, wrongPassword) },
+			path:       "issue/web",
+			data:       map[string]interface{}{"common_name": "www.example.com"},
+			wantStatus: http.StatusBadGateway,
+			wantText:   []string{"Keyfactor Command", "401"},
+		},
+		{
+			name: "Command unreachable",
+			setup: func(p *mountedPlugin, srv *commandtest.Server) {
+				p.configure(srv, commandtest.DefaultPassword)
+				srv.Close()
+			},
+			path:       "issue/web",
+			data:       map[string]interface{}{"common_name": "www.example.com"},
+			wantStatus: http.StatusServiceUnavailable,
+			wantText:   []string{"Keyfactor Command"},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := commandtest.NewServer()
+			t.Cleanup(srv.Close)
+			p := newPlugin(t)
+			tc.setup(p, srv)
+			status, msg := p.do(logical.UpdateOperation, tc.path, tc.data)
+			t.Logf("answer: %d %s", status, msg)
+			if status != tc.wantStatus {
+				t.Fatalf("status %d (%s), want %d", status, msg, tc.wantStatus)
+			}
+			for _, want := range tc.wantText {
+				if !strings.Contains(msg, want) {
+					t.Errorf("error %q does not mention %q", msg, want)
+				}
+			}
+			if strings.Contains(msg, wrongPassword) || strings.Contains(msg, commandtest.DefaultPassword) {
+				t.Errorf("error echoes a password: %q", msg)
+			}
+			if n := p.countCerts(); n != 0 {
+				t.Errorf("a failed issuance stored %d certificate records", n)
+			}
+		})
+	}
+}
+
+// TestConfigWriteRejectsWrongPassword: without skip_connection_check, a config Command refuses
+// is not saved, and the answer says why.
+func TestConfigWriteRejectsWrongPassword(t *testing.T) {
+	srv := commandtest.NewServer()
+	t.Cleanup(srv.Close)
+	p := newPlugin(t)
+	status, msg := p.do(logical.UpdateOperation, "config", map[string]interface{}{
+		"url": srv.URL, "username": commandtest.DefaultUsername, "password": "wrong-Passw0rd",
+		"domain": commandtest.DefaultDomain, "ca": commandtest.DefaultCALogicalName, "template": commandtest.DefaultTemplate,
+	})
+	if status < 400 || !strings.Contains(msg, "401") || strings.Contains(msg, "wrong-Passw0rd") {
+		t.Fatalf("config write with a wrong password: %d %q", status, msg)
+	}
+	if status, _ := p.do(logical.ReadOperation, "config", nil); status != http.StatusNotFound {
+		t.Fatalf("a rejected config was stored (read answered %d)", status)
+	}
+}
