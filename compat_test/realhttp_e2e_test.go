@@ -219,6 +219,8 @@ func runClientScript(t *testing.T, env *realvault.Env, mount, label string) []l2
 	c.issueWithoutRoots(issuingCA)
 	signed := c.sign(issuingCA)
 	c.signCertManagerShape(issuingCA)
+	c.issuerScopedAndVerbatim(issuingCA)
+	c.roleLifecycle()
 
 	// Fetch by serial in the three spellings, with no token, JSON and raw.
 	for _, form := range []struct{ step, serial string }{
@@ -259,6 +261,7 @@ func runClientScript(t *testing.T, env *realvault.Env, mount, label string) []l2
 
 	// CA, chain and CRL, unauthenticated, JSON and raw.
 	c.fetchCAs(issuingCA)
+	c.issuerCRLs()
 	crl := c.fetchCRLs(issuingCA)
 	if crl != nil && l2CRLHas(crl, leaf.leaf.SerialNumber) {
 		c.errorf("crl: lists %s before it was revoked", leaf.serial)
@@ -338,24 +341,14 @@ func (c *l2Client) issueWithoutRoots(issuingCA *x509.Certificate) {
 func (c *l2Client) signCertManagerShape(issuingCA *x509.Certificate) {
 	c.t.Helper()
 	const step = "sign cert-manager shape"
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	der, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{
-		Subject:  pkix.Name{CommonName: "cm.example.com"},
-		DNSNames: []string{"cm.example.com", "cm-alt.example.com"},
-	}, key)
-	if err != nil {
-		c.t.Fatal(err)
-	}
+	csr := c.l2CSR("cm.example.com", "cm.example.com", "cm-alt.example.com")
 	resp := c.call(step, http.MethodPost, "sign/web", map[string]interface{}{
 		"common_name":          "cm.example.com",
 		"alt_names":            "cm.example.com,cm-alt.example.com",
 		"ip_sans":              "",
 		"uri_sans":             "",
 		"ttl":                  "2160h0m0s",
-		"csr":                  string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der})),
+		"csr":                  csr,
 		"exclude_cn_from_sans": "true",
 	}, true)
 	if !c.want(step, resp, http.StatusOK) {

@@ -1,0 +1,87 @@
+package compattest
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"net/http"
+)
+
+// l2CSR is a PEM CSR (RSA 2048, what the script's role requires) for cn and dnsNames.
+func (c *l2Client) l2CSR(cn string, dnsNames ...string) string {
+	c.t.Helper()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	der, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{
+		Subject:  pkix.Name{CommonName: cn},
+		DNSNames: dnsNames,
+	}, key)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der}))
+}
+
+// issuerScopedAndVerbatim covers the issuance paths clients reach besides issue/ and sign/:
+// sign-verbatim with and without a role, and the issuer-scoped forms cert-manager and terraform
+// use with an issuer_ref (`issuer/default/...`).
+func (c *l2Client) issuerScopedAndVerbatim(issuingCA *x509.Certificate) {
+	c.t.Helper()
+	steps := []struct {
+		step, path string
+		body       map[string]interface{}
+	}{
+		{"sign-verbatim", "sign-verbatim", map[string]interface{}{"csr": c.l2CSR("verbatim.example.com", "verbatim.example.com")}},
+		{"sign-verbatim role", "sign-verbatim/web", map[string]interface{}{"csr": c.l2CSR("verbatim-role.example.com", "verbatim-role.example.com")}},
+		{"issuer issue", "issuer/default/issue/web", map[string]interface{}{"common_name": "scoped.example.com"}},
+		{"issuer sign", "issuer/default/sign/web", map[string]interface{}{"csr": c.l2CSR("scoped-sign.example.com", "scoped-sign.example.com"), "common_name": "scoped-sign.example.com"}},
+		{"issuer sign-verbatim", "issuer/default/sign-verbatim/web", map[string]interface{}{"csr": c.l2CSR("scoped-verbatim.example.com", "scoped-verbatim.example.com")}},
+	}
+	for _, s := range steps {
+		resp := c.call(s.step, http.MethodPost, s.path, s.body, true)
+		if !c.want(s.step, resp, http.StatusOK) {
+			continue
+		}
+		if leaf := l2ParseCert(c, s.step, c.dataString(s.step, resp, "certificate")); leaf != nil {
+			l2CheckIssued(c, s.step, resp, leaf, issuingCA)
+		}
+	}
+}
+
+// roleLifecycle writes, deletes and re-reads a role as terraform's role resource does on
+// create and destroy: a deleted role reads as 404, and deleting answers 204.
+func (c *l2Client) roleLifecycle() {
+	c.t.Helper()
+	resp := c.call("role write tmp", http.MethodPost, "roles/tmp", map[string]interface{}{"allowed_domains": "tmp.example.com"}, true)
+	c.want("role write tmp", resp, http.StatusOK)
+	resp = c.call("role delete tmp", http.MethodDelete, "roles/tmp", nil, true)
+	c.want("role delete tmp", resp, http.StatusNoContent)
+	resp = c.call("role read deleted", http.MethodGet, "roles/tmp", nil, true)
+	c.want("role read deleted", resp, http.StatusNotFound)
+}
+
+// issuerCRLs fetches the default issuer's CRL in its three issuer-scoped forms, without a token.
+func (c *l2Client) issuerCRLs() {
+	c.t.Helper()
+	resp := c.call("issuer crl json", http.MethodGet, "issuer/default/crl", nil, false)
+	if c.want("issuer crl json", resp, http.StatusOK) {
+		if block, _ := pem.Decode([]byte(c.dataString("issuer crl json", resp, "crl"))); block == nil || block.Type != "X509 CRL" {
+			c.errorf("issuer crl json: data.crl is not a PEM X509 CRL")
+		}
+	}
+	resp = c.call("issuer crl pem", http.MethodGet, "issuer/default/crl/pem", nil, false)
+	if c.want("issuer crl pem", resp, http.StatusOK) {
+		l2WantContentType(c, "issuer crl pem", resp, "application/x-pem-file")
+	}
+	resp = c.call("issuer crl der", http.MethodGet, "issuer/default/crl/der", nil, false)
+	if c.want("issuer crl der", resp, http.StatusOK) {
+		l2WantContentType(c, "issuer crl der", resp, "application/pkix-crl")
+		if _, err := x509.ParseRevocationList(resp.Body); err != nil {
+			c.errorf("issuer crl der: not a DER CRL: %v", err)
+		}
+	}
+}
