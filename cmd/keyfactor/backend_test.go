@@ -16,12 +16,12 @@ import (
 
 // mountedPlugin is the backend exactly as this binary serves it, on in-memory storage.
 type mountedPlugin struct {
-	t       *testing.T
+	t       testing.TB
 	backend logical.Backend
 	storage logical.Storage
 }
 
-func newPlugin(t *testing.T) *mountedPlugin {
+func newPlugin(t testing.TB) *mountedPlugin {
 	t.Helper()
 	storage := &logical.InmemStorage{}
 	conf := &logical.BackendConfig{Logger: hclog.NewNullLogger(), System: logical.TestSystemView(), StorageView: storage}
@@ -193,5 +193,32 @@ func TestConfigWriteRejectsWrongPassword(t *testing.T) {
 	}
 	if status, _ := p.do(logical.ReadOperation, "config", nil); status != http.StatusNotFound {
 		t.Fatalf("a rejected config was stored (read answered %d)", status)
+	}
+}
+
+// BenchmarkIssue is issue/:role through the assembled plugin: role policy, key generation,
+// CSR, Command enrollment over HTTP (simulator), certificate record. RSA key generation
+// dominates the rsa case; the ec case shows the plumbing.
+func BenchmarkIssue(b *testing.B) {
+	for _, keyType := range []string{"rsa", "ec"} {
+		b.Run(keyType, func(b *testing.B) {
+			srv := commandtest.NewServer()
+			b.Cleanup(srv.Close)
+			p := newPlugin(b)
+			write := func(path string, data map[string]interface{}) {
+				if status, msg := p.do(logical.UpdateOperation, path, data); status >= 300 {
+					b.Fatalf("%s: %d %s", path, status, msg)
+				}
+			}
+			write("config", map[string]interface{}{
+				"url": srv.URL, "username": commandtest.DefaultUsername, "password": commandtest.DefaultPassword,
+				"domain": commandtest.DefaultDomain, "ca": commandtest.DefaultCALogicalName, "template": commandtest.DefaultTemplate,
+			})
+			write("roles/web", map[string]interface{}{"allowed_domains": "example.com", "allow_subdomains": true, "key_type": keyType})
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				write("issue/web", map[string]interface{}{"common_name": "bench.example.com"})
+			}
+		})
 	}
 }
