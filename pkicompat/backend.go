@@ -44,6 +44,8 @@ type backend struct {
 	// requests already in flight on the old driver.
 	driverMu sync.RWMutex
 	driver   Driver
+
+	revocationSync revocationSyncer
 }
 
 func newBackend(provider Provider) *backend {
@@ -78,12 +80,15 @@ func newBackend(provider Provider) *backend {
 				"issuers/",
 			},
 			SealWrapStorage: []string{configStorageKey},
-			LocalStorage:    []string{"revoked/", "certs/"},
+			// Certificate records are per cluster, as native keeps them; so is the state of
+			// the sync that updates them.
+			LocalStorage: []string{"revoked/", "certs/", revocationSyncKey},
 		},
-		Paths:      paths,
-		Secrets:    b.secrets(),
-		Invalidate: b.invalidate,
-		Clean:      b.closeDriver,
+		Paths:        paths,
+		Secrets:      b.secrets(),
+		Invalidate:   b.invalidate,
+		PeriodicFunc: b.periodic,
+		Clean:        b.closeDriver,
 	}
 	return b
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -221,4 +222,71 @@ func BenchmarkIssue(b *testing.B) {
 			}
 		})
 	}
+}
+
+// TestRevocationInCommandReachesVault: a certificate revoked in Command's console (not through
+// Vault) is marked revoked in cert/:serial and listed in certs/revoked/ after the periodic sync
+// Vault drives with rollback requests.
+func TestRevocationInCommandReachesVault(t *testing.T) {
+	srv := commandtest.NewServer()
+	t.Cleanup(srv.Close)
+	p := newPlugin(t)
+	p.configure(srv, commandtest.DefaultPassword)
+
+	req := &logical.Request{Operation: logical.UpdateOperation, Path: "issue/web", Data: map[string]interface{}{"common_name": "console.example.com"}, Storage: p.storage}
+	resp, err := p.backend.HandleRequest(context.Background(), req)
+	if err != nil || resp == nil || resp.IsError() {
+		t.Fatalf("issue: %v %v", err, resp)
+	}
+	serial := resp.Data["serial_number"].(string)
+	certID := commandCertificateID(t, p, serial)
+	if err := srv.RevokeInConsole(certID, 1); err != nil {
+		t.Fatal(err)
+	}
+
+	readRevocationTime := func() int64 {
+		t.Helper()
+		resp, err := p.backend.HandleRequest(context.Background(), &logical.Request{Operation: logical.ReadOperation, Path: "cert/" + serial, Storage: p.storage})
+		if err != nil || resp == nil {
+			t.Fatalf("cert read: %v %v", err, resp)
+		}
+		return resp.Data["revocation_time"].(int64)
+	}
+	if got := readRevocationTime(); got != 0 {
+		t.Fatalf("revoked before any sync: revocation_time %d", got)
+	}
+	// Vault's rollback manager sends this about once a minute; it runs PeriodicFunc.
+	if _, err := p.backend.HandleRequest(context.Background(), &logical.Request{Operation: logical.RollbackOperation, Storage: p.storage}); err != nil {
+		t.Fatalf("rollback: %v", err)
+	}
+	if got := readRevocationTime(); got == 0 {
+		t.Fatal("cert/:serial does not show the revocation made in Command after the sync")
+	}
+	list, err := p.backend.HandleRequest(context.Background(), &logical.Request{Operation: logical.ListOperation, Path: "certs/revoked/", Storage: p.storage})
+	if err != nil || list == nil {
+		t.Fatalf("certs/revoked/: %v %v", err, list)
+	}
+	if keys, _ := list.Data["keys"].([]string); len(keys) != 1 || keys[0] != serial {
+		t.Fatalf("certs/revoked/ = %v, want [%s]", list.Data["keys"], serial)
+	}
+}
+
+// commandCertificateID is the Keyfactor id the plugin recorded for serial.
+func commandCertificateID(t *testing.T, p *mountedPlugin, serial string) int {
+	t.Helper()
+	entry, err := p.storage.Get(context.Background(), "certs/"+strings.ReplaceAll(serial, ":", "-"))
+	if err != nil || entry == nil {
+		t.Fatalf("no record for %s: %v", serial, err)
+	}
+	var rec struct {
+		CertificateID string `json:"certificate_id"`
+	}
+	if err := entry.DecodeJSON(&rec); err != nil {
+		t.Fatal(err)
+	}
+	id, err := strconv.Atoi(rec.CertificateID)
+	if err != nil {
+		t.Fatalf("record's certificate_id %q: %v", rec.CertificateID, err)
+	}
+	return id
 }
