@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -140,5 +143,40 @@ func TestSimThousandSigningsReuseTokenAndConnection(t *testing.T) {
 	}
 	if c.Connections < 1 || c.Connections > 2 {
 		t.Errorf("TCP connections %d, want 1 or 2 (keep-alive)", c.Connections)
+	}
+}
+
+// TestSimEnrollmentRetriedAfterRefusedDial: a connection refused before any byte of the
+// enrollment was written cannot have reached Command, so the driver retries it; the CA sees
+// exactly one enrollment and the caller gets a certificate.
+func TestSimEnrollmentRetriedAfterRefusedDial(t *testing.T) {
+	srv := startSim(t, commandtest.Profile25, nil)
+	d := simDriver(t, simConf(srv, authKindBasic, nil, nil))
+	transport, ok := d.client.Transport.(*http.Transport)
+	if !ok {
+		t.Fatalf("driver transport is %T, want *http.Transport", d.client.Transport)
+	}
+	dial := transport.DialContext
+	var dials atomic.Int32
+	transport.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if dials.Add(1) == 1 {
+			return nil, &net.OpError{Op: "dial", Net: network, Err: syscall.ECONNREFUSED}
+		}
+		return dial(ctx, network, addr)
+	}
+	srv.ResetCounters()
+
+	signed, err := d.Sign(context.Background(), signRequest(t, "refused-once.example.com"))
+	if err != nil {
+		t.Fatalf("Sign after one refused dial: %v", err)
+	}
+	if signed.Certificate == nil {
+		t.Fatal("no certificate")
+	}
+	if got := dials.Load(); got != 2 {
+		t.Errorf("dials = %d, want 2 (one refused, one retried)", got)
+	}
+	if got := srv.Counters().Requests["POST /Enrollment/CSR"]; got != 1 {
+		t.Errorf("Command saw %d enrollment requests, want exactly 1", got)
 	}
 }
