@@ -57,6 +57,8 @@ func newBackend(provider Provider) *backend {
 	paths = append(paths, b.fetchPaths()...)
 	paths = append(paths, b.issuerPaths()...)
 	paths = append(paths, b.revokePaths()...)
+	paths = append(paths, b.tidyPaths()...)
+	paths = append(paths, b.caConfigPaths()...)
 
 	b.Backend = &framework.Backend{
 		Help:        strings.TrimSpace(backendHelp),
