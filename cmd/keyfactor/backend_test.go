@@ -290,3 +290,31 @@ func commandCertificateID(t *testing.T, p *mountedPlugin, serial string) int {
 	}
 	return id
 }
+
+// TestConfigSwitchesAuthMethod: config writes merge, so moving from Basic to OAuth means
+// clearing the Basic fields in the same write (empty values); leaving them is a conflict the
+// answer names.
+func TestConfigSwitchesAuthMethod(t *testing.T) {
+	srv := commandtest.NewServer()
+	t.Cleanup(srv.Close)
+	p := newPlugin(t)
+	p.configure(srv, commandtest.DefaultPassword)
+	oauth := map[string]interface{}{
+		"client_id": commandtest.DefaultClientID, "client_secret": commandtest.DefaultClientSecret,
+		"token_url": srv.TokenURL(), "skip_connection_check": true,
+	}
+	status, msg := p.do(logical.UpdateOperation, "config", oauth)
+	if status != http.StatusBadRequest || !strings.Contains(msg, "username") || !strings.Contains(msg, "client_id") {
+		t.Fatalf("OAuth fields on top of Basic: %d %q, want a 400 naming both methods' fields", status, msg)
+	}
+	oauth["username"], oauth["password"], oauth["domain"] = "", "", ""
+	if status, msg := p.do(logical.UpdateOperation, "config", oauth); status >= 300 {
+		t.Fatalf("switching to OAuth with the Basic fields cleared: %d %s", status, msg)
+	}
+	if status, msg := p.do(logical.UpdateOperation, "issue/web", map[string]interface{}{"common_name": "oauth.example.com"}); status != http.StatusOK {
+		t.Fatalf("issue after switching to OAuth: %d %s", status, msg)
+	}
+	if got := srv.Counters().TokensIssued; got != 1 {
+		t.Errorf("tokens issued = %d, want 1: the issuance did not use OAuth", got)
+	}
+}
