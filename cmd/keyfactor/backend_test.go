@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/x509"
+	"encoding/pem"
 	"net/http"
 	"strconv"
 	"strings"
@@ -316,5 +318,56 @@ func TestConfigSwitchesAuthMethod(t *testing.T) {
 	}
 	if got := srv.Counters().TokensIssued; got != 1 {
 		t.Errorf("tokens issued = %d, want 1: the issuance did not use OAuth", got)
+	}
+}
+
+// TestInvalidateReplacesTheDriverOnOtherNodes: two backends on one storage stand for two Vault
+// nodes. When one node changes the CA connection, the other keeps its cached driver until Vault
+// tells it the config key changed (InvalidateKey), and then issues with the new configuration.
+func TestInvalidateReplacesTheDriverOnOtherNodes(t *testing.T) {
+	srv := commandtest.NewServer()
+	t.Cleanup(srv.Close)
+	nodeA := newPlugin(t)
+	nodeA.configure(srv, commandtest.DefaultPassword)
+	nodeB := &mountedPlugin{t: t, storage: nodeA.storage}
+	b, err := pkicompat.Factory(keyfactor.NewProvider())(context.Background(), &logical.BackendConfig{
+		Logger: hclog.NewNullLogger(), System: logical.TestSystemView(), StorageView: nodeA.storage,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodeB.backend = b
+
+	issuerCN := func(p *mountedPlugin) string {
+		t.Helper()
+		resp, err := p.backend.HandleRequest(context.Background(), &logical.Request{
+			Operation: logical.UpdateOperation, Path: "issue/web", Storage: p.storage,
+			Data: map[string]interface{}{"common_name": "node.example.com"},
+		})
+		if err != nil || resp == nil || resp.IsError() {
+			t.Fatalf("issue: %v %v", err, resp)
+		}
+		block, _ := pem.Decode([]byte(resp.Data["certificate"].(string)))
+		cert, err := x509.ParseCertificate(block.Bytes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cert.Issuer.CommonName
+	}
+	if got := issuerCN(nodeB); got != commandtest.DefaultCALogicalName {
+		t.Fatalf("node B issued from %q before the change", got)
+	}
+	if status, msg := nodeA.do(logical.UpdateOperation, "config", map[string]interface{}{"ca": commandtest.ECCALogicalName}); status >= 300 {
+		t.Fatalf("config change on node A: %d %s", status, msg)
+	}
+	if got := issuerCN(nodeA); got != commandtest.ECCALogicalName {
+		t.Fatalf("node A issued from %q after its own change", got)
+	}
+	if got := issuerCN(nodeB); got != commandtest.DefaultCALogicalName {
+		t.Fatalf("node B dropped its driver without an invalidation (issued from %q)", got)
+	}
+	nodeB.backend.InvalidateKey(context.Background(), "config")
+	if got := issuerCN(nodeB); got != commandtest.ECCALogicalName {
+		t.Fatalf("node B issued from %q after the invalidation, want %q", got, commandtest.ECCALogicalName)
 	}
 }
