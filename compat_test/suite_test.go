@@ -19,6 +19,8 @@ func allScenarios(t *testing.T) []scenario {
 	all = append(all, issuerScenarios(t)...)
 	all = append(all, nameScenarios(t)...)
 	all = append(all, clientScenarios(t)...)
+	all = append(all, tidyScenarios()...)
+	all = append(all, configCAScenarios()...)
 	return all
 }
 
