@@ -46,10 +46,12 @@ type backend struct {
 	driver   Driver
 
 	revocationSync revocationSyncer
+	tidy           *tidyRunner
 }
 
 func newBackend(provider Provider) *backend {
 	b := &backend{provider: provider}
+	b.tidy = newTidyRunner(b)
 	var paths []*framework.Path
 	paths = append(paths, b.configPaths()...)
 	paths = append(paths, b.rolePaths()...)

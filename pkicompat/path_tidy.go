@@ -139,7 +139,7 @@ func newTidyRunner(b *backend) *tidyRunner {
 }
 
 func (b *backend) tidyPaths() []*framework.Path {
-	t := newTidyRunner(b)
+	t := b.tidy
 	return []*framework.Path{
 		{
 			Pattern: "tidy$",
@@ -568,10 +568,6 @@ var tidyStatusKeys = []string{
 // autoTidyStorageKey is where native keeps the auto-tidy configuration too.
 const autoTidyStorageKey = "config/auto-tidy"
 
-// autoTidyNotRunWarning keeps an enabled auto-tidy from looking like it runs.
-const autoTidyNotRunWarning = "auto-tidy is stored and answered as native PKI does, but this engine does not run it on a schedule yet: " +
-	"call tidy with these parameters from a scheduled job (cron, CI) instead"
-
 // autoTidyConfig is native's auto-tidy configuration, with native's storage field names.
 type autoTidyConfig struct {
 	Enabled           bool          `json:"enabled"`
@@ -701,11 +697,7 @@ func readAutoTidy(ctx context.Context, req *logical.Request, _ *framework.FieldD
 	if err != nil {
 		return nil, err
 	}
-	resp := &logical.Response{Data: conf.data()}
-	if conf.Enabled {
-		resp.AddWarning(autoTidyNotRunWarning)
-	}
-	return resp, nil
+	return &logical.Response{Data: conf.data()}, nil
 }
 
 // writeAutoTidy changes only the fields the request names, with native's checks and texts.
@@ -810,9 +802,48 @@ func writeAutoTidy(ctx context.Context, req *logical.Request, d *framework.Field
 	if err := req.Storage.Put(ctx, entry); err != nil {
 		return nil, fmt.Errorf("storing the auto-tidy configuration: %w", err)
 	}
-	resp := &logical.Response{Data: conf.data()}
-	if conf.Enabled {
-		resp.AddWarning(autoTidyNotRunWarning)
+	return &logical.Response{Data: conf.data()}, nil
+}
+
+// request is the tidy an enabled auto-tidy configuration asks for.
+func (c *autoTidyConfig) request() *tidyRequest {
+	return &tidyRequest{
+		CertStore:    c.CertStore,
+		RevokedCerts: c.RevokedCerts,
+		CertMetadata: c.CertMetadata,
+		NotHeld: map[string]bool{
+			"tidy_revoked_cert_issuer_associations": c.IssuerAssocs,
+			"tidy_expired_issuers":                  c.ExpiredIssuers,
+			"tidy_move_legacy_ca_bundle":            c.BackupBundle,
+			"tidy_revocation_queue":                 c.RevocationQueue,
+			"tidy_cross_cluster_revoked_certs":      c.CrossRevokedCerts,
+			"tidy_acme":                             c.Acme,
+			"tidy_cmpv2_nonce_store":                c.CMPV2NonceStore,
+		},
+		SafetyBuffer:       c.SafetyBuffer,
+		IssuerSafetyBuffer: c.IssuerSafetyBuffer,
+		QueueSafetyBuffer:  c.QueueSafetyBuffer,
+		AcmeSafetyBuffer:   c.AcmeSafetyBuffer,
+		Pause:              c.PauseDuration,
 	}
-	return resp, nil
+}
+
+// autoTidyIfDue starts the configured tidy when auto-tidy is enabled and its interval has
+// passed since the last tidy (as native, counted from mount start, then from each tidy). It is
+// called from the backend's periodic function; a tidy already running is left alone.
+func (t *tidyRunner) autoTidyIfDue(ctx context.Context, s logical.Storage, now time.Time) error {
+	conf, err := loadAutoTidyConfig(ctx, s)
+	if err != nil {
+		return err
+	}
+	if !conf.Enabled || !conf.anyEnabled() {
+		return nil
+	}
+	t.mu.Lock()
+	due := !t.running && now.Sub(t.lastRun) >= conf.Interval
+	t.mu.Unlock()
+	if due {
+		t.start(conf.request(), s)
+	}
+	return nil
 }

@@ -45,9 +45,17 @@ func (r *revocationSyncer) due(now time.Time) bool {
 	return true
 }
 
-// periodic is the backend's PeriodicFunc.
+// periodic is the backend's PeriodicFunc (Vault calls it about once a minute): the revocation
+// sync below, and auto-tidy when it is configured and due.
 func (b *backend) periodic(ctx context.Context, req *logical.Request) error {
-	if !b.revocationSync.due(time.Now()) {
+	if b.readOnlyNode() {
+		return nil
+	}
+	now := time.Now()
+	if err := b.tidy.autoTidyIfDue(ctx, req.Storage, now); err != nil {
+		return err
+	}
+	if !b.revocationSync.due(now) {
 		return nil
 	}
 	return b.syncRevocations(ctx, req.Storage)
