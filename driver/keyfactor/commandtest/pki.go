@@ -104,35 +104,61 @@ func crlURLFor(baseURL, name string) string {
 	return u.JoinPath("CRL", name+".crl").String()
 }
 
-// newRootCA creates the self-signed root of the issuing hierarchy.
-func newRootCA(baseURL string, now time.Time) (*caEntry, error) {
-	key, err := generateKey("RSA", 2048)
+// caCertSpec describes one CA certificate of the simulated hierarchy.
+type caCertSpec struct {
+	commonName     string
+	keyType        string
+	keyBits        int
+	years          int
+	parent         *caEntry // nil: self-signed
+	crlURLs        []string // where relying parties find the parent's CRL
+	maxPathLenZero bool
+}
+
+// newCACertificate makes a CA key and its certificate, backdated an hour like the leaves.
+func newCACertificate(spec caCertSpec, now time.Time) (*x509.Certificate, crypto.Signer, error) {
+	key, err := generateKey(spec.keyType, spec.keyBits)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	serial, err := randomSerial()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	ski, err := subjectKeyID(key.Public())
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	tmpl := &x509.Certificate{
 		SerialNumber:          serial,
-		Subject:               pkix.Name{CommonName: RootCAName, Organization: []string{simOrganization}},
+		Subject:               pkix.Name{CommonName: spec.commonName, Organization: []string{simOrganization}},
 		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.AddDate(20, 0, 0),
+		NotAfter:              now.AddDate(spec.years, 0, 0),
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature,
 		BasicConstraintsValid: true,
 		IsCA:                  true,
+		MaxPathLenZero:        spec.maxPathLenZero,
 		SubjectKeyId:          ski,
+		CRLDistributionPoints: spec.crlURLs,
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	issuer, signer := tmpl, key
+	if spec.parent != nil {
+		issuer, signer = spec.parent.cert, spec.parent.key
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, issuer, key.Public(), signer)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cert, key, nil
+}
+
+// newRootCA creates the self-signed root of the issuing hierarchy.
+func newRootCA(baseURL string, now time.Time) (*caEntry, error) {
+	cert, key, err := newCACertificate(caCertSpec{commonName: RootCAName, keyType: "RSA", keyBits: 2048, years: 20}, now)
 	if err != nil {
 		return nil, err
 	}
@@ -141,35 +167,10 @@ func newRootCA(baseURL string, now time.Time) (*caEntry, error) {
 
 // newIssuingCA creates an issuing CA signed by root; its CN is the logical name.
 func newIssuingCA(root *caEntry, seed SeedCA, baseURL string, now time.Time) (*caEntry, error) {
-	key, err := generateKey(seed.KeyType, seed.KeyBits)
-	if err != nil {
-		return nil, err
-	}
-	serial, err := randomSerial()
-	if err != nil {
-		return nil, err
-	}
-	ski, err := subjectKeyID(key.Public())
-	if err != nil {
-		return nil, err
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          serial,
-		Subject:               pkix.Name{CommonName: seed.LogicalName, Organization: []string{simOrganization}},
-		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.AddDate(10, 0, 0),
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-		MaxPathLenZero:        true,
-		SubjectKeyId:          ski,
-		CRLDistributionPoints: []string{root.crlURL},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, root.cert, key.Public(), root.key)
-	if err != nil {
-		return nil, err
-	}
-	cert, err := x509.ParseCertificate(der)
+	cert, key, err := newCACertificate(caCertSpec{
+		commonName: seed.LogicalName, keyType: seed.KeyType, keyBits: seed.KeyBits, years: 10,
+		parent: root, crlURLs: []string{root.crlURL}, maxPathLenZero: true,
+	}, now)
 	if err != nil {
 		return nil, err
 	}
