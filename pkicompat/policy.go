@@ -394,16 +394,7 @@ func otherSANParts(entry string) (oid, value string) {
 
 // uniqueSortedNames trims, drops empty entries and duplicates, and sorts.
 func uniqueSortedNames(items []string) []string {
-	seen := make(map[string]struct{}, len(items))
-	out := make([]string, 0, len(items))
-	for _, it := range items {
-		it = strings.TrimSpace(it)
-		if _, dup := seen[it]; it == "" || dup {
-			continue
-		}
-		seen[it] = struct{}{}
-		out = append(out, it)
-	}
+	out := uniqueNamesInOrder(items)
 	sort.Strings(out)
 	return out
 }
