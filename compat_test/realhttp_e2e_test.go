@@ -221,6 +221,7 @@ func runClientScript(t *testing.T, env *realvault.Env, mount, label string) []l2
 	c.signCertManagerShape(issuingCA)
 	c.issuerScopedAndVerbatim(issuingCA)
 	c.roleLifecycle()
+	c.maintenance()
 
 	// Fetch by serial in the three spellings, with no token, JSON and raw.
 	for _, form := range []struct{ step, serial string }{

@@ -1,12 +1,17 @@
 package compattest
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"net/http"
+	"path"
+	"time"
+
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/compat_test/realvault"
 )
 
 // l2CSR is a PEM CSR (RSA 2048, what the script's role requires) for cn and dnsNames.
@@ -82,6 +87,43 @@ func (c *l2Client) issuerCRLs() {
 		l2WantContentType(c, "issuer crl der", resp, "application/pkix-crl")
 		if _, err := x509.ParseRevocationList(resp.Body); err != nil {
 			c.errorf("issuer crl der: not a DER CRL: %v", err)
+		}
+	}
+}
+
+// maintenance is what operators' scripts and terraform do besides issuing: set the CA URLs
+// (terraform's config_urls resource) and tidy expired records from cron, then read the status.
+func (c *l2Client) maintenance() {
+	c.t.Helper()
+	urls := map[string]interface{}{
+		"issuing_certificates":    "http://pki.example.com/ca",
+		"crl_distribution_points": "http://pki.example.com/crl",
+	}
+	resp := c.call("config urls write", http.MethodPost, "config/urls", urls, true)
+	c.want("config urls write", resp, http.StatusOK)
+	resp = c.call("config urls read", http.MethodGet, "config/urls", nil, true)
+	if c.want("config urls read", resp, http.StatusOK) {
+		if got := c.dataStrings("config urls read", resp, "crl_distribution_points"); len(got) != 1 || got[0] != "http://pki.example.com/crl" {
+			c.errorf("config urls read: crl_distribution_points = %v", got)
+		}
+	}
+	resp = c.call("tidy", http.MethodPost, "tidy", map[string]interface{}{"tidy_cert_store": true, "safety_buffer": "72h"}, true)
+	c.want("tidy", resp, http.StatusAccepted)
+	// Poll without recording (the engines may take different numbers of polls), then compare
+	// the final status.
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		status, _, raw, err := c.env.Do(context.Background(), http.MethodGet, path.Join(c.mount, "tidy-status"), nil, true)
+		if err != nil {
+			c.t.Fatalf("%s: tidy-status: %v", c.label, err)
+		}
+		if a := realvault.NewAnswer(status, http.Header{}, raw); a.Envelope == nil || a.Envelope.Data["state"] != "Running" || time.Now().After(deadline) {
+			break
+		}
+	}
+	resp = c.call("tidy-status", http.MethodGet, "tidy-status", nil, true)
+	if c.want("tidy-status", resp, http.StatusOK) {
+		if state := c.dataString("tidy-status", resp, "state"); state != "Finished" {
+			c.errorf("tidy-status: state %q, want Finished", state)
 		}
 	}
 }
