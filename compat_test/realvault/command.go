@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"time"
 )
 
@@ -29,6 +30,18 @@ type CommandCertificate struct {
 // GET /Certificates with a PQL filter on IssuedCN, including revoked and expired certificates
 // and their metadata. It uses the simulator's Basic identity and trusts its TLS CA.
 func (e *Env) CommandCertificatesByCN(ctx context.Context, cn string) ([]CommandCertificate, error) {
+	return e.CommandCertificates(ctx, fmt.Sprintf("IssuedCN -eq %q", cn))
+}
+
+// commandSearchPageSize and commandSearchMaxPages bound one inventory search.
+const (
+	commandSearchPageSize = 200
+	commandSearchMaxPages = 100
+)
+
+// CommandCertificates returns every certificate in the simulator's inventory matching the PQL
+// query (revoked and expired ones included), paging until a short page.
+func (e *Env) CommandCertificates(ctx context.Context, pql string) ([]CommandCertificate, error) {
 	client, err := e.commandClient()
 	if err != nil {
 		return nil, err
@@ -37,17 +50,34 @@ func (e *Env) CommandCertificatesByCN(ctx context.Context, cn string) ([]Command
 	if err != nil {
 		return nil, err
 	}
-	u, err := url.Parse(base)
-	if err != nil {
-		return nil, err
+	var all []CommandCertificate
+	for page := 1; page <= commandSearchMaxPages; page++ {
+		u, err := url.Parse(base)
+		if err != nil {
+			return nil, err
+		}
+		query := url.Values{}
+		query.Set("QueryString", pql)
+		query.Set("IncludeMetadata", "true")
+		query.Set("IncludeRevoked", "true")
+		query.Set("IncludeExpired", "true")
+		query.Set("ReturnLimit", strconv.Itoa(commandSearchPageSize))
+		query.Set("PageReturned", strconv.Itoa(page))
+		u.RawQuery = query.Encode()
+		certs, err := e.commandGet(ctx, client, u.String())
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, certs...)
+		if len(certs) < commandSearchPageSize {
+			return all, nil
+		}
 	}
-	query := url.Values{}
-	query.Set("QueryString", fmt.Sprintf("IssuedCN -eq %q", cn))
-	query.Set("IncludeMetadata", "true")
-	query.Set("IncludeRevoked", "true")
-	query.Set("IncludeExpired", "true")
-	u.RawQuery = query.Encode()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	return nil, fmt.Errorf("GET /Certificates %q: more than %d pages", pql, commandSearchMaxPages)
+}
+
+func (e *Env) commandGet(ctx context.Context, client *http.Client, u string) ([]CommandCertificate, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return nil, err
 	}

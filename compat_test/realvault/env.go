@@ -51,6 +51,9 @@ type Env struct {
 	home  string
 	sim   *process
 	vault *process
+	// borrowed is set on an Env that addresses one node of a Cluster: the cluster owns the
+	// processes and the directory, so Close leaves them alone.
+	borrowed bool
 }
 
 // Start launches the simulator and Vault, copies the plugin into Vault's plugin directory and
@@ -196,7 +199,7 @@ func (e *Env) registerPlugin() error {
 
 // Close stops Vault (and with it the plugin processes) and the simulator, and removes Dir.
 func (e *Env) Close() {
-	if e == nil {
+	if e == nil || e.borrowed {
 		return
 	}
 	e.vault.stop()
