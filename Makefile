@@ -13,7 +13,7 @@ export COMMANDSIM_BIN := $(BIN)/commandsim
 
 GO_SOURCES := $(shell find . -name '*.go' -not -path './.cache/*' -not -path './tools/*') go.mod go.sum
 
-.PHONY: all build vault test unit-test compat-test bench demo dev fmt vet clean
+.PHONY: all build vault test unit-test compat-test test-ha bench demo dev fmt vet clean
 
 all: build
 
@@ -41,6 +41,10 @@ unit-test:
 
 compat-test: build vault
 	cd compat_test && $(GO) vet ./... && $(GO) test -count=1 -timeout 45m ./...
+
+## test-ha: the plugin on a three-node Vault Raft cluster: the active node killed under load (takes minutes)
+test-ha: build vault
+	cd compat_test && $(GO) vet -tags ha ./... && $(GO) test -tags ha -count=1 -timeout 30m -v -run '^TestRaftHA' .
 
 ## bench: benchmarks (speed goals are measured here, never asserted in tests)
 bench:

@@ -1,6 +1,7 @@
 package realvault
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -76,15 +77,57 @@ func (e *Env) CommandCertificates(ctx context.Context, pql string) ([]CommandCer
 	return nil, fmt.Errorf("GET /Certificates %q: more than %d pages", pql, commandSearchMaxPages)
 }
 
+// CommandRevoke revokes certificates in the simulator directly (POST /Certificates/Revoke as
+// the Basic identity), as an operator does in Command's console: Vault learns of it only through
+// the mount's revocation sync.
+func (e *Env) CommandRevoke(ctx context.Context, ids []int, comment string) error {
+	client, err := e.commandClient()
+	if err != nil {
+		return err
+	}
+	u, err := url.JoinPath(e.Sim.URL, e.Sim.APIPath, "Certificates", "Revoke")
+	if err != nil {
+		return err
+	}
+	body, err := json.Marshal(map[string]interface{}{"CertificateIds": ids, "Reason": 0, "Comment": comment})
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	e.commandHeaders(req)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	answer, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusNoContent {
+		return fmt.Errorf("POST /Certificates/Revoke: status %d: %s", resp.StatusCode, answer)
+	}
+	return nil
+}
+
+// commandHeaders are the headers Keyfactor's clients send, with the simulator's Basic identity.
+func (e *Env) commandHeaders(req *http.Request) {
+	req.Header.Set("x-keyfactor-requested-with", "APIClient")
+	req.Header.Set("x-keyfactor-api-version", "1")
+	req.Header.Set("Accept", "application/json")
+	req.SetBasicAuth(e.Sim.Domain+`\`+e.Sim.Username, e.Sim.Password)
+}
+
 func (e *Env) commandGet(ctx context.Context, client *http.Client, u string) ([]CommandCertificate, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("x-keyfactor-requested-with", "APIClient")
-	req.Header.Set("x-keyfactor-api-version", "1")
-	req.Header.Set("Accept", "application/json")
-	req.SetBasicAuth(e.Sim.Domain+`\`+e.Sim.Username, e.Sim.Password)
+	e.commandHeaders(req)
 	resp, err := client.Do(req)
 	if err != nil {
 		return nil, err
