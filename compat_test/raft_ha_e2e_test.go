@@ -94,6 +94,7 @@ func TestRaftHAFailover(t *testing.T) {
 	// now, before the search counter is read).
 	revokeFirst := commandCert(t, c, preCNs[0])
 	revokeSecond := commandCert(t, c, preCNs[1])
+	issuers := issuerCount(t, c.Env(active))
 
 	// Hand the active role over once, so the periodic work starts at a known time: a node's
 	// rollback manager first calls PeriodicFunc one period after the node became active, and
@@ -123,7 +124,6 @@ func TestRaftHAFailover(t *testing.T) {
 	syncSeen := waitRevokedInVault(t, c, active, revokeFirst, becameActive)
 	tidyBefore := waitAutoTidy(t, c, "")
 	waitUntil(t, syncSeen.Add(rollbackPeriod+10*time.Second))
-	issuers := issuerCount(t, c.Env(active))
 	if got := simCounter(t, c, syncSearch) - searchesBefore; got != issuers {
 		t.Fatalf("while %s was active (%v after its first sync, a rollback period on every node) Command saw %d revocation-sync searches, want %d (one sync, one search per issuer, on one node)",
 			c.Nodes[active].Name, time.Since(syncSeen).Round(time.Second), got, issuers)
