@@ -370,11 +370,12 @@ func issuerCount(t *testing.T, env *realvault.Env) int {
 // when that was seen. A sync is due one rollback period after since.
 func waitRevokedInVault(t *testing.T, c *realvault.Cluster, i int, cert realvault.CommandCertificate, since time.Time) time.Time {
 	t.Helper()
+	// The mount takes serials in Command's spelling too (hex without separators).
 	serial := cert.SerialNumber
 	deadline := time.Now().Add(haWait)
 	for time.Now().Before(deadline) {
 		var rec vaultSecret
-		out, err := c.Env(i).Vault("read", "-format=json", haMount+"/cert/"+colonSerial(serial))
+		out, err := c.Env(i).Vault("read", "-format=json", haMount+"/cert/"+serial)
 		if err == nil && json.Unmarshal([]byte(out), &rec) == nil {
 			var revokedAt int64
 			if json.Unmarshal(rec.Data["revocation_time"], &revokedAt) == nil && revokedAt > 0 {
@@ -386,19 +387,6 @@ func waitRevokedInVault(t *testing.T, c *realvault.Cluster, i int, cert realvaul
 	}
 	t.Fatalf("%s, revoked in Command, is not revoked in Vault's record %v after %s became active", cert.IssuedCN, haWait, c.Nodes[i].Name)
 	return time.Time{}
-}
-
-// colonSerial spells Command's serial number as Vault's paths take it.
-func colonSerial(hexSerial string) string {
-	s := strings.ToLower(hexSerial)
-	if len(s)%2 == 1 {
-		s = "0" + s
-	}
-	var parts []string
-	for i := 0; i < len(s); i += 2 {
-		parts = append(parts, s[i:i+2])
-	}
-	return strings.Join(parts, ":")
 }
 
 // waitAutoTidy waits until tidy-status, read through every live node, names one backend
