@@ -69,7 +69,7 @@ type Cluster struct {
 // StartCluster starts the simulator and the Vault servers, initialises the first node, joins
 // the others to it with `vault operator raft join`, unseals all of them and registers the
 // plugin once through the cluster. On error everything already started is stopped.
-func StartCluster(ctx context.Context, opts ClusterOptions) (c *Cluster, err error) {
+func StartCluster(ctx context.Context, opts ClusterOptions) (_ *Cluster, err error) {
 	if opts.Dir == "" {
 		return nil, errors.New("ClusterOptions.Dir is required")
 	}
@@ -78,9 +78,10 @@ func StartCluster(ctx context.Context, opts ClusterOptions) (c *Cluster, err err
 		count = 3
 	}
 	base := &Env{Dir: opts.Dir, bins: opts.Binaries, home: filepath.Join(opts.Dir, "home")}
-	c = &Cluster{base: base, opts: opts}
+	c := &Cluster{base: base, opts: opts}
 	defer func() {
 		if err != nil {
+			err = fmt.Errorf("%w\n%s", err, c.logTails(40))
 			c.Close()
 		}
 	}()
@@ -118,9 +119,16 @@ func StartCluster(ctx context.Context, opts ClusterOptions) (c *Cluster, err err
 		if err := c.unseal(ctx, i); err != nil {
 			return nil, err
 		}
-		if _, err := c.WaitRoles(ctx, 2*time.Minute, c.Live()...); err != nil {
+		joined := make([]int, i+1)
+		for k := range joined {
+			joined[k] = k
+		}
+		if _, err := c.WaitRoles(ctx, 2*time.Minute, joined...); err != nil {
 			return nil, err
 		}
+	}
+	if err := c.waitVoters(ctx, 3*time.Minute); err != nil {
+		return nil, err
 	}
 	if _, err := c.Env(0).Vault("plugin", "register", "-sha256="+c.PluginSHA256, "-command="+PluginName, "secret", PluginName); err != nil {
 		return nil, err
@@ -272,6 +280,45 @@ func (c *Cluster) unseal(ctx context.Context, i int) error {
 	return nil
 }
 
+// waitVoters waits until every node is a voting Raft peer: Vault's autopilot promotes a joined
+// node only after it has been healthy for a while, and a cluster whose leader dies while the
+// others are still non-voters cannot elect a new one.
+func (c *Cluster) waitVoters(ctx context.Context, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	var last string
+	for time.Now().Before(deadline) {
+		var peers struct {
+			Data struct {
+				Config struct {
+					Servers []struct {
+						NodeID string `json:"node_id"`
+						Voter  bool   `json:"voter"`
+					} `json:"servers"`
+				} `json:"config"`
+			} `json:"data"`
+		}
+		err := c.Env(0).VaultJSON(&peers, "operator", "raft", "list-peers")
+		if err == nil {
+			voters := 0
+			for _, s := range peers.Data.Config.Servers {
+				if s.Voter {
+					voters++
+				}
+			}
+			if voters == len(c.Nodes) {
+				return nil
+			}
+			last = fmt.Sprintf("%d of %d peers vote: %+v", voters, len(c.Nodes), peers.Data.Config.Servers)
+		} else {
+			last = err.Error()
+		}
+		if err := sleepCtx(ctx, time.Second); err != nil {
+			return err
+		}
+	}
+	return fmt.Errorf("not every node became a voting Raft peer within %v (last: %s)", timeout, last)
+}
+
 // Env addresses node i with the cluster's root token. The cluster owns the processes: the
 // returned Env's Close does nothing.
 func (c *Cluster) Env(i int) *Env {
@@ -299,14 +346,13 @@ func (c *Cluster) Live() []int {
 	return live
 }
 
-// NodeRole is what sys/health says a node is.
+// NodeRole is what sys/health says a node is ("status N" for a code not named here).
 type NodeRole string
 
 const (
 	RoleActive  NodeRole = "active"
 	RoleStandby NodeRole = "standby"
 	RoleSealed  NodeRole = "sealed"
-	RoleOther   NodeRole = "other"
 )
 
 // Role asks node i's sys/health what it is.
@@ -331,7 +377,7 @@ func (c *Cluster) health(ctx context.Context, n *Node) (NodeRole, error) {
 	case http.StatusServiceUnavailable:
 		return RoleSealed, nil
 	default:
-		return RoleOther, nil
+		return NodeRole("status " + strconv.Itoa(status)), nil
 	}
 }
 
@@ -463,6 +509,19 @@ func (c *Cluster) Logs() string {
 	}
 	if c.base.sim != nil {
 		b.WriteString("--- commandsim ---\n" + c.base.sim.output())
+	}
+	return b.String()
+}
+
+// logTails is the last lines of every node's log, for errors during start.
+func (c *Cluster) logTails(lines int) string {
+	var b strings.Builder
+	for i, n := range c.Nodes {
+		log := strings.Split(strings.TrimRight(c.NodeLog(i), "\n"), "\n")
+		if len(log) > lines {
+			log = log[len(log)-lines:]
+		}
+		fmt.Fprintf(&b, "--- %s (last %d lines) ---\n%s\n", n.Name, len(log), strings.Join(log, "\n"))
 	}
 	return b.String()
 }
