@@ -188,9 +188,10 @@ func TestRaftHAFailover(t *testing.T) {
 	ledger := reconcile(t, c, active, outcomes)
 	t.Logf("HA figures: requests %d, succeeded %d, failed %d (all after the kill); outage %v (kill to first success); "+
 		"Command issued %d for the load, Vault recorded %d of them, %d issued without a record (their clients got errors), "+
-		"%d recorded although the client got an error; pre-kill records intact: %d certificates, config, role, auto-tidy",
+		"%d recorded although the client got an error; pre-kill records intact: %d certificates, config, role, auto-tidy; failures by kind %v",
 		figures.Requests, figures.Succeeded, figures.Failed, figures.Outage.Round(time.Millisecond),
-		ledger.issuedByCommand, ledger.recordedInVault, ledger.unrecordedWithClientError, ledger.recordedDespiteError, len(preSerials))
+		ledger.issuedByCommand, ledger.recordedInVault, ledger.unrecordedWithClientError, ledger.recordedDespiteError, len(preSerials),
+		figures.ErrorKinds)
 
 	// Bring the killed node back; it rejoins from its Raft data and is unsealed with the kept keys.
 	if err := c.Restart(ctx, killed); err != nil {
@@ -226,7 +227,8 @@ func assertConfigChangesSeenEverywhere(t *testing.T, c *realvault.Cluster) {
 		assertIssuedWithTemplate(t, c, active, fmt.Sprintf("term-%d.example.com", round), current)
 
 		next := templates[round%len(templates)]
-		mustVault(t, c.Env(standbys[0]), "write", haMount+"/config", "template="+next)
+		var written vaultSecret
+		vaultDuringHandover(t, c.Env(standbys[0]), &written, "write", haMount+"/config", "template="+next)
 		current = next
 		assertIssuedWithTemplate(t, c, standbys[1], fmt.Sprintf("change-%d.example.com", round), current)
 
@@ -245,13 +247,30 @@ func assertConfigChangesSeenEverywhere(t *testing.T, c *realvault.Cluster) {
 func assertIssuedWithTemplate(t *testing.T, c *realvault.Cluster, i int, cn, template string) {
 	t.Helper()
 	var issued vaultSecret
-	mustVaultJSON(t, c.Env(i), &issued, "write", haMount+"/issue/"+haRole, "common_name="+cn)
+	vaultDuringHandover(t, c.Env(i), &issued, "write", haMount+"/issue/"+haRole, "common_name="+cn)
 	cert := parseCertPEM(t, issued.str(t, "certificate"))
 	validity := cert.NotAfter.Sub(cert.NotBefore)
 	shortLived := validity <= time.Hour
 	if shortLived != (template == commandtest.ShortLivedTemplate) {
 		t.Fatalf("%s issued through %s is valid for %v; the config written last names template %q", cn, c.Nodes[i].Name, validity, template)
 	}
+}
+
+// vaultDuringHandover runs the vault CLI with JSON output, retrying (bounded) only the answer a
+// standby gives while it has not yet learned which node is active after a change of leader.
+func vaultDuringHandover(t *testing.T, env *realvault.Env, v interface{}, args ...string) {
+	t.Helper()
+	var err error
+	for attempt := 0; attempt < 30; attempt++ {
+		if err = env.VaultJSON(v, args...); err == nil {
+			return
+		}
+		if !strings.Contains(err.Error(), "active cluster node not found") {
+			break
+		}
+		time.Sleep(time.Second)
+	}
+	t.Fatal(err)
 }
 
 // startRaftCluster starts the simulator and a three-node Raft cluster with the plugin

@@ -158,14 +158,17 @@ type failoverFigures struct {
 	Outage time.Duration
 	// RecoveredThrough lists the nodes that served a successful issuance sent after recovery.
 	RecoveredThrough map[int]bool
+	// ErrorKinds counts the failures by kind (HTTP status or transport error).
+	ErrorKinds map[string]int
 }
 
 func summarise(outcomes []issueOutcome, killedAt time.Time) failoverFigures {
-	f := failoverFigures{Requests: len(outcomes), RecoveredThrough: map[int]bool{}}
+	f := failoverFigures{Requests: len(outcomes), RecoveredThrough: map[int]bool{}, ErrorKinds: map[string]int{}}
 	var recovered time.Time
 	for _, o := range outcomes {
 		if o.Err != "" {
 			f.Failed++
+			f.ErrorKinds[errorKind(o.Err)]++
 			if o.End.Before(killedAt) {
 				f.FailedBeforeKill++
 			}
@@ -185,4 +188,20 @@ func summarise(outcomes []issueOutcome, killedAt time.Time) failoverFigures {
 		}
 	}
 	return f
+}
+
+// errorKind names a failure for the figures: the HTTP status Vault answered, or the transport
+// error.
+func errorKind(err string) string {
+	if strings.HasPrefix(err, "status ") {
+		if code, _, ok := strings.Cut(err, ":"); ok {
+			return "HTTP " + strings.TrimPrefix(code, "status ")
+		}
+	}
+	for _, kind := range []string{"connection refused", "connection reset", "EOF", "deadline exceeded"} {
+		if strings.Contains(err, kind) {
+			return kind
+		}
+	}
+	return "other"
 }

@@ -382,7 +382,8 @@ func (c *Cluster) health(ctx context.Context, n *Node) (NodeRole, error) {
 }
 
 // WaitRoles waits until exactly one of the given nodes (all live ones when none are given) is
-// active and every other one is an unsealed standby, and returns the active node's index.
+// active and every other one is an unsealed standby that knows the active node (so it can
+// forward to it), and returns the active node's index.
 func (c *Cluster) WaitRoles(ctx context.Context, timeout time.Duration, nodes ...int) (int, error) {
 	if len(nodes) == 0 {
 		nodes = c.Live()
@@ -411,7 +412,11 @@ func (c *Cluster) WaitRoles(ctx context.Context, timeout time.Duration, nodes ..
 			}
 		}
 		if active >= 0 && standbys == len(nodes)-1 {
-			return active, nil
+			lagging := c.standbysNotFollowing(ctx, nodes, active)
+			if len(lagging) == 0 {
+				return active, nil
+			}
+			seen = append(seen, "not yet following "+c.Nodes[active].Name+": "+strings.Join(lagging, ", "))
 		}
 		last = strings.Join(seen, ", ")
 		if err := sleepCtx(ctx, 250*time.Millisecond); err != nil {
@@ -419,6 +424,42 @@ func (c *Cluster) WaitRoles(ctx context.Context, timeout time.Duration, nodes ..
 		}
 	}
 	return -1, fmt.Errorf("no single active node with the others standing by within %v (last: %s)", timeout, last)
+}
+
+// standbysNotFollowing names the standbys among nodes whose sys/leader does not yet name the
+// active node: until it does, a standby cannot forward requests to it.
+func (c *Cluster) standbysNotFollowing(ctx context.Context, nodes []int, active int) []string {
+	var lagging []string
+	for _, i := range nodes {
+		if i == active {
+			continue
+		}
+		leader, err := c.leaderAddress(ctx, i)
+		if err != nil || leader != c.Nodes[active].Addr {
+			lagging = append(lagging, c.Nodes[i].Name)
+		}
+	}
+	return lagging
+}
+
+// leaderAddress is the active node's API address as node i knows it (sys/leader).
+func (c *Cluster) leaderAddress(ctx context.Context, i int) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	status, _, body, err := c.Env(i).Do(ctx, http.MethodGet, "sys/leader", nil, false)
+	if err != nil {
+		return "", err
+	}
+	if status != http.StatusOK {
+		return "", fmt.Errorf("sys/leader on %s: status %d", c.Nodes[i].Name, status)
+	}
+	var leader struct {
+		LeaderAddress string `json:"leader_address"`
+	}
+	if err := json.Unmarshal(body, &leader); err != nil {
+		return "", err
+	}
+	return leader.LeaderAddress, nil
 }
 
 // Kill ends node i and the plugin processes it started with SIGKILL, as a crashed machine
