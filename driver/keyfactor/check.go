@@ -35,9 +35,13 @@ func (d *keyfactorDriver) CheckConnection(ctx context.Context) ([]string, error)
 		if tmpl = findTemplate(templates, template); tmpl == nil {
 			return warnings, pkicompat.Invalid("template %q does not exist in Keyfactor Command (use the template's short name)", template)
 		}
-		if int64(tmpl.AllowedEnrollmentTypes)&enrollmentTypeCSR == 0 {
-			return warnings, pkicompat.Invalid("template %q does not allow CSR enrollment in Keyfactor Command; enable CSR enrollment on the template", template)
-		}
+	}
+	// From Command 25.1 enrollment settings live on enrollment patterns and the template's own
+	// flag may be stale: a clear flag refuses the config only when the enrollment context
+	// (below) cannot vouch for the template.
+	templateFlagClear := tmpl != nil && int64(tmpl.AllowedEnrollmentTypes)&enrollmentTypeCSR == 0
+	refuseTemplateFlag := func() error {
+		return pkicompat.Invalid("template %q does not allow CSR enrollment in Keyfactor Command; enable CSR enrollment on the template", template)
 	}
 
 	if ca != "" {
@@ -52,12 +56,21 @@ func (d *keyfactorDriver) CheckConnection(ctx context.Context) ([]string, error)
 	var ce *CommandError
 	switch {
 	case err == nil:
+		if templateFlagClear && findContextTemplate(&enrollCtx, template) == nil {
+			return warnings, refuseTemplateFlag()
+		}
 		more, err := checkEnrollmentContext(&enrollCtx, ca, template)
 		warnings = append(warnings, more...)
 		if err != nil {
 			return warnings, err
 		}
+		if templateFlagClear {
+			warnings = append(warnings, fmt.Sprintf("template %q does not allow CSR enrollment by its own AllowedEnrollmentTypes, but Command offers it to the plugin's identity for CSR enrollment (from Command 25.1 enrollment patterns decide); accepted", template))
+		}
 	case errors.As(err, &ce) && (ce.HTTPStatus == http.StatusNotFound || ce.HTTPStatus == http.StatusForbidden || ce.HTTPStatus == http.StatusMethodNotAllowed):
+		if templateFlagClear {
+			return warnings, refuseTemplateFlag()
+		}
 		warnings = append(warnings, fmt.Sprintf("could not read the enrollment context, so template and CA permissions were not checked: %v", err))
 	default:
 		return warnings, fmt.Errorf("connection check failed: %w", err)
@@ -78,13 +91,7 @@ func checkEnrollmentContext(c *csrContext, ca, template string) ([]string, error
 		}
 		return nil, nil
 	}
-	var t *contextTemplate
-	for i := range c.Templates {
-		if strings.EqualFold(c.Templates[i].Name, template) || strings.EqualFold(c.Templates[i].DisplayName, template) {
-			t = &c.Templates[i]
-			break
-		}
-	}
+	t := findContextTemplate(c, template)
 	if t == nil {
 		return nil, pkicompat.Invalid("template %q is not available for CSR enrollment to the plugin's Keyfactor Command identity (grant it enroll permission on the template)", template)
 	}
@@ -106,6 +113,16 @@ func checkEnrollmentContext(c *csrContext, ca, template string) ([]string, error
 		allowed = append(allowed, a.Name)
 	}
 	return nil, pkicompat.Invalid("CA '%s' is not allowed for template %q in Keyfactor Command (allowed: %s)", ca, template, strings.Join(allowed, ", "))
+}
+
+// findContextTemplate finds a template of the enrollment context by its short or display name.
+func findContextTemplate(c *csrContext, template string) *contextTemplate {
+	for i := range c.Templates {
+		if strings.EqualFold(c.Templates[i].Name, template) || strings.EqualFold(c.Templates[i].DisplayName, template) {
+			return &c.Templates[i]
+		}
+	}
+	return nil
 }
 
 func contextHasCA(c *csrContext, ca string) bool {
@@ -133,15 +150,27 @@ func caNameMatches(configured, listed string) bool {
 	return strings.EqualFold(logicalName(configured), logicalName(listed))
 }
 
+// listTemplates reads every template, page by page: AD CS alone brings dozens, and the one made
+// for Vault is usually the newest, so it is rarely on the first page.
 func (d *keyfactorDriver) listTemplates(ctx context.Context) ([]templateRecord, error) {
-	var out []templateRecord
-	_, err := d.callJSON(ctx, apiCall{
-		method:   http.MethodGet,
-		path:     []string{"Templates"},
-		query:    map[string][]string{"pq.returnLimit": {"1000"}},
-		readOnly: true,
-	}, errorPolicy{}, &out)
-	return out, err
+	var all []templateRecord
+	for page := 1; page <= listMaxPages; page++ {
+		var records []templateRecord
+		_, err := d.callJSON(ctx, apiCall{
+			method:   http.MethodGet,
+			path:     []string{"Templates"},
+			query:    pagedQuery(queryObjectTemplates, page, listPageSize),
+			readOnly: true,
+		}, errorPolicy{}, &records)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, records...)
+		if len(records) < listPageSize {
+			break
+		}
+	}
+	return all, nil
 }
 
 func findTemplate(templates []templateRecord, name string) *templateRecord {
@@ -161,7 +190,7 @@ func (d *keyfactorDriver) checkCAList(ctx context.Context, ca string) ([]string,
 	_, err := d.callJSON(ctx, apiCall{
 		method:   http.MethodGet,
 		path:     []string{"CertificateAuthority"},
-		query:    map[string][]string{"pq.returnLimit": {"1000"}},
+		query:    pagedQuery(queryObjectCAs, 1, listPageSize),
 		readOnly: true,
 	}, errorPolicy{}, &cas)
 	if err != nil {

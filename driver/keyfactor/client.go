@@ -82,7 +82,7 @@ func (d *keyfactorDriver) call(ctx context.Context, c apiCall) (*apiResponse, er
 	}
 	endpoint := d.settings.apiBase.JoinPath(c.path...)
 	if len(c.query) > 0 {
-		endpoint.RawQuery = c.query.Encode()
+		endpoint.RawQuery = encodeQuery(c.query)
 	}
 
 	renewed := false

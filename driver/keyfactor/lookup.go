@@ -5,7 +5,6 @@ import (
 	"crypto/x509"
 	"fmt"
 	"math/big"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -36,7 +35,6 @@ func (d *keyfactorDriver) findBySerialAndIssuer(ctx context.Context, cert *x509.
 	if cert == nil || cert.SerialNumber == nil {
 		return nil, pkicompat.Invalid("neither a Keyfactor certificate id nor a certificate was given")
 	}
-	wantIssuer := normalizeDN(cert.Issuer.String())
 	for _, spelling := range serialSpellings(cert.SerialNumber) {
 		query, err := pqlAllOf(pqlText("SerialNumber", spelling))
 		if err != nil {
@@ -60,7 +58,7 @@ func (d *keyfactorDriver) findBySerialAndIssuer(ctx context.Context, cert *x509.
 			}
 		}
 		for _, r := range bySerial {
-			if normalizeDN(r.IssuerDN) == wantIssuer {
+			if sameName(r.IssuerDN, cert.Issuer) {
 				return r, nil
 			}
 		}
@@ -74,16 +72,6 @@ func (d *keyfactorDriver) findBySerialAndIssuer(ctx context.Context, cert *x509.
 		"certificate with serial %s issued by %q not found in Keyfactor Command", colonHex(cert.SerialNumber), cert.Issuer.String())}
 }
 
-// serialSpellings are the hex forms Command may store a serial in: even-length uppercase (how
-// AD CS shows it) and without the padding zero.
-func serialSpellings(serial *big.Int) []string {
-	hex := strings.ToUpper(serial.Text(16))
-	if len(hex)%2 == 1 {
-		return []string{"0" + hex, hex}
-	}
-	return []string{hex}
-}
-
 // colonHex is a serial as pkicompat stores it: lowercase hex byte pairs joined by colons.
 func colonHex(serial *big.Int) string {
 	b := serial.Bytes()
@@ -95,39 +83,4 @@ func colonHex(serial *big.Int) string {
 		parts[i] = fmt.Sprintf("%02x", v)
 	}
 	return strings.Join(parts, ":")
-}
-
-// normalizeDN reduces a distinguished name to a comparable form: attribute=value pairs, type
-// and value case-folded and trimmed, in sorted order (Windows and Go print RDNs in opposite
-// orders).
-func normalizeDN(dn string) string {
-	var parts []string
-	var cur strings.Builder
-	escaped := false
-	flush := func() {
-		if p := strings.TrimSpace(cur.String()); p != "" {
-			if i := strings.Index(p, "="); i > 0 {
-				p = strings.ToLower(strings.TrimSpace(p[:i])) + "=" + strings.ToLower(strings.TrimSpace(p[i+1:]))
-			}
-			parts = append(parts, p)
-		}
-		cur.Reset()
-	}
-	for _, r := range dn {
-		switch {
-		case escaped:
-			cur.WriteRune(r)
-			escaped = false
-		case r == '\\':
-			cur.WriteRune(r)
-			escaped = true
-		case r == ',' || r == '+':
-			flush()
-		default:
-			cur.WriteRune(r)
-		}
-	}
-	flush()
-	sort.Strings(parts)
-	return strings.Join(parts, ",")
 }

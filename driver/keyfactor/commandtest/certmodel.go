@@ -189,8 +189,8 @@ func (s *Server) certificateModelOf(rec *certRecord, mo modelOptions) certificat
 	c := rec.cert
 	kt, kts, bits, curve := keyInfo(c)
 	ku, dku := dotNetKeyUsage(c.KeyUsage)
-	issuedDN := dotNetDN(c.Subject)
-	issuerDN := dotNetDN(c.Issuer)
+	issuedDN := dotNetDNCompact(c.RawSubject)
+	issuerDN := dotNetDNCompact(c.RawIssuer)
 	m := certificateModel{
 		ID:                     rec.id,
 		Thumbprint:             rec.thumbprint,

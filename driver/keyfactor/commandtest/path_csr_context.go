@@ -51,7 +51,10 @@ func (s *Server) handleCSRContext(ar *apiRequest) {
 				continue
 			}
 			out.Templates = append(out.Templates, contextTemplate{
-				ID: t.id, Name: t.commonName, DisplayName: t.displayName, Forest: "kfpki.test",
+				// Keyfactor's API docs (GET Enrollment/CSR/Context/My, v10.5 and current)
+				// describe both Name and DisplayName as "the common name (short name) of the
+				// template", unlike GET /Templates, whose DisplayName is the display name.
+				ID: t.id, Name: t.commonName, DisplayName: t.commonName, Forest: "kfpki.test",
 				KeySize: strconv.Itoa(t.minKeySize), KeyType: optString(t.keyType), RequiresApproval: t.requiresApproval,
 				CAs: append([]contextCA{}, cas...), EnrollmentFields: []struct{}{}, MetadataFields: s.metadataModels(),
 				Regexes: []struct{}{}, ExtendedKeyUsages: leafEKUs,

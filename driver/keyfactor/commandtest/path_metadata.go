@@ -51,7 +51,7 @@ var metadataSchema = simpleSchema(
 )
 
 func (s *Server) handleListMetadata(ar *apiRequest) {
-	queryList(ar, s.store.metadata, metadataSchema, metadataModelOf)
+	queryList(ar, queryObjectMetadata, s.store.metadata, metadataSchema, metadataModelOf)
 }
 
 // handleGetMetadata accepts an id or a name (not case sensitive), as Command does.

@@ -37,7 +37,7 @@ func (s *Server) patternModelOf(p *patternEntry) any {
 		cas = s.store.cas
 	}
 	m := enrollmentPatternModel{
-		ID: p.id, Name: p.name, Template: templateModelOf(p.template).(templateModel),
+		ID: p.id, Name: p.name, Template: s.templateModelOf(p.template).(templateModel),
 		TemplateDefault: true, AssociatedRoles: []struct{}{}, CertificateAuthorities: []patternCA{},
 		AllowedEnrollmentTypes: p.template.allowedEnrollmentTypes, Regexes: []struct{}{},
 		MetadataFields: s.metadataModels(), RestrictCAs: len(p.cas) > 0, Defaults: []struct{}{},
@@ -55,7 +55,7 @@ var patternSchema = simpleSchema(
 )
 
 func (s *Server) handleListPatterns(ar *apiRequest) {
-	queryList(ar, s.store.patterns, patternSchema, s.patternModelOf)
+	queryList(ar, queryObjectPatterns, s.store.patterns, patternSchema, s.patternModelOf)
 }
 
 func (s *Server) handleGetPattern(ar *apiRequest) {

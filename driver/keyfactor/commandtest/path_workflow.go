@@ -64,14 +64,14 @@ func requestModel(req *requestRecord) pendingRequestModel {
 	if cn := req.leaf.csr.Subject.CommonName; cn != "" {
 		m.CommonName = &cn
 	}
-	if dn := dotNetDN(req.leaf.csr.Subject); dn != "" {
+	if dn := dotNetDN(req.leaf.csr.RawSubject); dn != "" {
 		m.DistinguishedName = &dn
 	}
 	return m
 }
 
 func (s *Server) listRequests(ar *apiRequest, state int) {
-	page, bad := parsePaging(queryValues(ar))
+	page, bad := parsePaging(queryObject(ar, queryObjectWorkflow))
 	if bad != nil {
 		writeError(ar.w, http.StatusBadRequest, bad.code, bad.message)
 		return
