@@ -131,20 +131,22 @@ func (d *keyfactorDriver) crlCandidates(ctx context.Context, ca string, issuer *
 	// The CA certificate's own CDP names its parent's CRL; the CA's CRL usually sits next to
 	// it under the CA's name. The signature check in fetchCRL rejects a wrong guess.
 	for _, u := range httpURLs(issuer.CRLDistributionPoints) {
-		if guess, ok := siblingCRLURL(u, logicalName(ca)); ok {
-			add(guess)
+		for _, file := range crlFileNames(logicalName(ca), issuer) {
+			if guess, ok := siblingCRLURL(u, file); ok {
+				add(guess)
+			}
 		}
 	}
 	return out, nil
 }
 
-// siblingCRLURL replaces the file name of a CRL URL with "<name>.crl".
-func siblingCRLURL(raw, name string) (string, bool) {
+// siblingCRLURL replaces the file name of a CRL URL with file.
+func siblingCRLURL(raw, file string) (string, bool) {
 	u, err := url.Parse(raw)
-	if err != nil || name == "" {
+	if err != nil || file == "" {
 		return "", false
 	}
-	u.Path = path.Join(path.Dir(u.Path), name+".crl")
+	u.Path = path.Join(path.Dir(u.Path), file)
 	u.RawPath = ""
 	return u.String(), true
 }

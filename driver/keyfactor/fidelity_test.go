@@ -145,3 +145,17 @@ func containsText(list []string, sub string) bool {
 	}
 	return false
 }
+
+// TestClientCertConfigWarns: no public evidence shows KeyfactorAPI accepting TLS client
+// certificates as authentication, so configuring them warns.
+func TestClientCertConfigWarns(t *testing.T) {
+	id := newClientIdentity(t)
+	srv := startSim(t, commandtest.Profile25, id)
+	_, warnings, err := NewProvider().NewDriver(simConf(srv, authKindCert, id, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !containsText(warnings, "no public Keyfactor documentation") {
+		t.Errorf("warnings %q lack the client-certificate caveat", warnings)
+	}
+}

@@ -102,6 +102,7 @@ func validateConfig(cfg *Config) (*settings, []string, error) {
 		if base.Scheme != "https" {
 			return nil, nil, fmt.Errorf("client_cert: certificate authentication needs an https url")
 		}
+		warnings = append(warnings, clientCertAuthWarning)
 	}
 
 	if ca := strings.TrimSpace(cfg.CA); strings.Count(ca, `\`) > 1 {

@@ -239,7 +239,7 @@ func decodeBody(ar *apiRequest, v any) bool {
 		writeError(ar.w, http.StatusBadRequest, codeInvalidRequest, "A request body is required.")
 		return false
 	}
-	if err := json.Unmarshal(body, v); err != nil {
+	if err := json.Unmarshal(escapeRawControlChars(body), v); err != nil {
 		var typeErr *json.UnmarshalTypeError
 		if errors.As(err, &typeErr) && typeErr.Field != "" {
 			writeError(ar.w, http.StatusBadRequest, codeInvalidRequest,
