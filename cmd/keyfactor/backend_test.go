@@ -4,7 +4,10 @@ import (
 	"context"
 	"crypto/x509"
 	"encoding/pem"
+	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -90,6 +93,12 @@ func TestBadInputThroughThePlugin(t *testing.T) {
 		data       map[string]interface{}
 		wantStatus int
 		wantText   []string
+		// Config writes: tls serves Command over HTTPS; configWith builds the written config
+		// from the server (path is then "config").
+		tls        bool
+		configWith func(srv *commandtest.Server) map[string]interface{}
+		// secret must not appear in the answer (a sensitive field's value).
+		secret string
 	}{
 		{
 			name:       "unknown role",
@@ -154,14 +163,85 @@ func TestBadInputThroughThePlugin(t *testing.T) {
 			wantStatus: http.StatusServiceUnavailable,
 			wantText:   []string{"Keyfactor Command"},
 		},
+		// Config writes that fail on the operator's own input answer 400 naming the field, and
+		// nothing is saved (issue 10 items 2, 4, 5).
+		{
+			name:       "config: wrong password",
+			configWith: func(srv *commandtest.Server) map[string]interface{} { return basicConfig(srv.URL, wrongPassword) },
+			wantStatus: http.StatusBadRequest,
+			wantText:   []string{"password", "401"},
+		},
+		{
+			name: "config: http:// to an HTTPS server",
+			tls:  true,
+			configWith: func(srv *commandtest.Server) map[string]interface{} {
+				return basicConfig(strings.Replace(srv.URL, "https://", "http://", 1), commandtest.DefaultPassword)
+			},
+			wantStatus: http.StatusBadRequest,
+			wantText:   []string{"url"},
+		},
+		{
+			name: "config: closed port",
+			configWith: func(srv *commandtest.Server) map[string]interface{} {
+				return basicConfig(closedPortURL(t), commandtest.DefaultPassword)
+			},
+			wantStatus: http.StatusBadRequest,
+			wantText:   []string{"url", "unreachable"},
+		},
+		{
+			name: "config: api_path leaving the base",
+			configWith: func(srv *commandtest.Server) map[string]interface{} {
+				c := basicConfig(srv.URL, commandtest.DefaultPassword)
+				c["api_path"] = "../../x"
+				return c
+			},
+			wantStatus: http.StatusBadRequest,
+			wantText:   []string{"api_path"},
+		},
+		{
+			name: "config: untrusted TLS CA",
+			tls:  true,
+			configWith: func(srv *commandtest.Server) map[string]interface{} {
+				return basicConfig(srv.URL, commandtest.DefaultPassword)
+			},
+			wantStatus: http.StatusBadRequest,
+			wantText:   []string{"command_cert_path", "not trusted"},
+		},
+		{
+			name: "config: unresolvable 10,000-character host",
+			configWith: func(srv *commandtest.Server) map[string]interface{} {
+				return basicConfig("https://"+strings.Repeat("a", 10000)+".invalid", commandtest.DefaultPassword)
+			},
+			wantStatus: http.StatusBadRequest,
+			wantText:   []string{"url"},
+		},
+		{
+			name: "config: client_key pasted without its PEM header",
+			configWith: func(srv *commandtest.Server) map[string]interface{} {
+				cert := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.RootCertificate().Raw})
+				return map[string]interface{}{"url": srv.URL, "client_cert": string(cert), "client_key": pastedKey}
+			},
+			wantStatus: http.StatusBadRequest,
+			wantText:   []string{"client_key"},
+			secret:     pastedKey,
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := commandtest.NewServer()
+			if tc.tls {
+				srv.Close()
+				srv = commandtest.NewTLSServer()
+			}
 			t.Cleanup(srv.Close)
 			p := newPlugin(t)
-			tc.setup(p, srv)
-			status, msg := p.do(logical.UpdateOperation, tc.path, tc.data)
+			path, data := tc.path, tc.data
+			if tc.configWith != nil {
+				path, data = "config", tc.configWith(srv)
+			} else {
+				tc.setup(p, srv)
+			}
+			status, msg := p.do(logical.UpdateOperation, path, data)
 			t.Logf("answer: %d %s", status, msg)
 			if status != tc.wantStatus {
 				t.Fatalf("status %d (%s), want %d", status, msg, tc.wantStatus)
@@ -174,10 +254,82 @@ func TestBadInputThroughThePlugin(t *testing.T) {
 			if strings.Contains(msg, wrongPassword) || strings.Contains(msg, commandtest.DefaultPassword) {
 				t.Errorf("error echoes a password: %q", msg)
 			}
+			if tc.secret != "" && strings.Contains(msg, tc.secret[:20]) {
+				t.Errorf("error echoes a sensitive value: %q", msg)
+			}
 			if n := p.countCerts(); n != 0 {
 				t.Errorf("a failed issuance stored %d certificate records", n)
 			}
+			if tc.configWith != nil {
+				if status, _ := p.do(logical.ReadOperation, "config", nil); status != http.StatusNotFound {
+					t.Errorf("a rejected config was stored (read answered %d)", status)
+				}
+			}
 		})
+	}
+}
+
+// pastedKey looks like a private key pasted as base64 DER without its PEM lines.
+const pastedKey = "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgVaultPluginTestKeyMaterial"
+
+// basicConfig is a config write with Basic credentials for the simulator at rawURL.
+func basicConfig(rawURL, password string) map[string]interface{} {
+	return map[string]interface{}{
+		"url": rawURL, "username": commandtest.DefaultUsername, "password": password,
+		"domain": commandtest.DefaultDomain, "ca": commandtest.DefaultCALogicalName, "template": commandtest.DefaultTemplate,
+		"timeout": 10,
+	}
+}
+
+// closedPortURL is an http URL on a loopback port nothing listens on.
+func closedPortURL(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return "http://" + addr
+}
+
+// TestConfigFileErrorsAreNeutral: a file path in client_cert or command_cert_path that does not
+// exist, cannot be read, or holds no PEM gets one answer, so config writes are no existence
+// oracle for files on the Vault host, and the answer never quotes the path.
+func TestConfigFileErrorsAreNeutral(t *testing.T) {
+	srv := commandtest.NewServer()
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	notPEM := filepath.Join(dir, "not-pem.txt")
+	if err := os.WriteFile(notPEM, []byte("root:x:0:0:root:/root:/bin/sh\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, field := range []string{"command_cert_path", "client_cert"} {
+		var answers []string
+		for _, path := range []string{filepath.Join(dir, "absent.pem"), notPEM, dir} {
+			p := newPlugin(t)
+			conf := basicConfig(srv.URL, commandtest.DefaultPassword)
+			if field == "client_cert" {
+				conf = map[string]interface{}{"url": srv.URL, "client_cert": path, "client_key": path}
+			} else {
+				conf[field] = path
+			}
+			status, msg := p.do(logical.UpdateOperation, "config", conf)
+			if status != http.StatusBadRequest || !strings.Contains(msg, field) {
+				t.Errorf("%s=%s: %d %q, want 400 naming the field", field, path, status, msg)
+			}
+			if strings.Contains(msg, dir) {
+				t.Errorf("%s: the answer quotes the path: %q", field, msg)
+			}
+			answers = append(answers, msg)
+		}
+		for _, a := range answers[1:] {
+			if a != answers[0] {
+				t.Errorf("%s: answers differ by file, an existence oracle:\n%q\n%q", field, answers[0], a)
+			}
+		}
 	}
 }
 

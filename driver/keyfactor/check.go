@@ -17,7 +17,7 @@ import (
 func (d *keyfactorDriver) CheckConnection(ctx context.Context) ([]string, error) {
 	var endpoints []string
 	if _, err := d.callJSON(ctx, apiCall{method: http.MethodGet, path: []string{"Status", "Endpoints"}, readOnly: true}, errorPolicy{}, &endpoints); err != nil {
-		return nil, fmt.Errorf("connection check failed: %w", err)
+		return nil, d.connectionInputError(err)
 	}
 	ca := strings.TrimSpace(d.settings.cfg.CA)
 	template := strings.TrimSpace(d.settings.cfg.Template)

@@ -4,7 +4,6 @@ import (
 	"crypto/tls"
 	"fmt"
 	"net/url"
-	"os"
 	"strings"
 	"time"
 )
@@ -228,6 +227,9 @@ func basicUserName(username, domain string) (string, error) {
 // changes the result, and a url that already ends in the API path is not doubled.
 func buildAPIBase(rawURL, apiPath string) (*url.URL, []string, error) {
 	var warnings []string
+	if err := validateAPIPath(apiPath); err != nil {
+		return nil, nil, err
+	}
 	raw := strings.TrimSpace(rawURL)
 	if raw == "" {
 		return nil, nil, fmt.Errorf("url is required (for example https://command.example.com)")
@@ -333,27 +335,4 @@ func loadClientCertificate(certSrc, keySrc string) (*tls.Certificate, error) {
 		return nil, fmt.Errorf("client_cert/client_key: not a matching PEM certificate and private key")
 	}
 	return &pair, nil
-}
-
-// loadPEMSource returns inline PEM as is, or reads the file a path names.
-func loadPEMSource(field, src string) ([]byte, error) {
-	src = strings.TrimSpace(src)
-	if strings.Contains(src, "-----BEGIN") {
-		return []byte(src), nil
-	}
-	data, err := os.ReadFile(src)
-	if err != nil {
-		return nil, fmt.Errorf("%s: cannot read file %q: %v", field, src, pathErrorReason(err))
-	}
-	if !strings.Contains(string(data), "-----BEGIN") {
-		return nil, fmt.Errorf("%s: file %q holds no PEM data", field, src)
-	}
-	return data, nil
-}
-
-func pathErrorReason(err error) string {
-	if pe, ok := err.(*os.PathError); ok {
-		return pe.Err.Error()
-	}
-	return err.Error()
 }

@@ -33,11 +33,11 @@ type templateModel struct {
 }
 
 type templateDetail struct {
-	MetadataFields   []metadataModel `json:"MetadataFields"`
-	TemplateDefaults []struct{}      `json:"TemplateDefaults"`
-	TemplatePolicy   *struct{}       `json:"TemplatePolicy"`
-	RFCEnforcement   bool            `json:"RFCEnforcement"`
-	Curve            *string         `json:"Curve"`
+	MetadataFields   []templateMetadataModel `json:"MetadataFields"`
+	TemplateDefaults []struct{}              `json:"TemplateDefaults"`
+	TemplatePolicy   *struct{}               `json:"TemplatePolicy"`
+	RFCEnforcement   bool                    `json:"RFCEnforcement"`
+	Curve            *string                 `json:"Curve"`
 }
 
 var leafEKUs = []ekuModel{
@@ -80,7 +80,7 @@ func (s *Server) handleGetTemplate(ar *apiRequest) {
 	for _, t := range s.store.templates {
 		if err == nil && t.id == id {
 			m := s.templateModelOf(t).(templateModel)
-			m.templateDetail = &templateDetail{MetadataFields: s.metadataModels(), TemplateDefaults: []struct{}{}}
+			m.templateDetail = &templateDetail{MetadataFields: s.templateMetadataModels(t), TemplateDefaults: []struct{}{}}
 			writeJSON(ar.w, http.StatusOK, m)
 			return
 		}
