@@ -6,6 +6,7 @@ package pkicompat
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
@@ -118,12 +119,12 @@ func (b *backend) currentDriver(ctx context.Context, s logical.Storage) (Driver,
 	if b.driver != nil {
 		return b.driver, nil
 	}
-	conf, err := loadConfig(ctx, s)
+	conf, err := loadConfigJSON(ctx, s)
 	if err != nil {
 		return nil, err
 	}
 	if conf == nil {
-		return nil, &ValidationError{Message: "the CA connection is not configured: write it at config first"}
+		return nil, Invalid("the CA connection is not configured: write it at config first")
 	}
 	d, _, err = b.provider.NewDriver(conf)
 	if err != nil {
@@ -146,6 +147,23 @@ func (b *backend) replaceDriver(d Driver) {
 }
 
 func (b *backend) closeDriver(context.Context) { b.replaceDriver(nil) }
+
+// loadConfigJSON reads the stored driver configuration as the JSON object it is stored as; nil
+// when none has been written.
+func loadConfigJSON(ctx context.Context, s logical.Storage) (json.RawMessage, error) {
+	entry, err := s.Get(ctx, configStorageKey)
+	if err != nil {
+		return nil, fmt.Errorf("reading config: %w", err)
+	}
+	if entry == nil {
+		return nil, nil
+	}
+	var conf json.RawMessage
+	if err := entry.DecodeJSON(&conf); err != nil {
+		return nil, fmt.Errorf("decoding config: %w", err)
+	}
+	return conf, nil
+}
 
 // loadConfig reads the stored driver configuration; nil when none has been written.
 func loadConfig(ctx context.Context, s logical.Storage) (map[string]interface{}, error) {

@@ -2,6 +2,7 @@ package pkicompat
 
 import (
 	"crypto/x509"
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat/cadriver"
 	"math/big"
 	"net"
 	"net/http"
@@ -161,11 +162,11 @@ func TestCAFailureMapping(t *testing.T) {
 		{&PendingApprovalError{RequestID: "7"}, http.StatusConflict},
 		{&UnavailableError{Message: "down"}, http.StatusServiceUnavailable},
 		{&UnavailableError{Message: "slow", Timeout: true}, http.StatusGatewayTimeout},
-		{&NotImplementedError{Message: "no"}, http.StatusNotImplemented},
+		{codedTest{status: http.StatusNotImplemented}, http.StatusNotImplemented},
 		{errTest("boom"), http.StatusBadGateway},
 	}
 	for _, tc := range cases {
-		resp, err := caFailure("sign", tc.err)
+		resp, err := respond(caError("sign", tc.err))
 		req := &logical.Request{Operation: logical.UpdateOperation}
 		status, rerr := logical.RespondErrorCommon(req, resp, err)
 		logical.AdjustErrorStatusCode(&status, rerr)
@@ -181,6 +182,15 @@ func TestCAFailureMapping(t *testing.T) {
 type errTest string
 
 func (e errTest) Error() string { return string(e) }
+
+// codedTest is a driver error with a status of its own.
+type codedTest struct{ status int }
+
+func (e codedTest) Error() string   { return "coded" }
+func (e codedTest) StatusCode() int { return e.status }
+
+// statusOf is the status respond answers for err when it comes from a CA call.
+func statusOf(err error) int { return cadriver.StatusOf(err, http.StatusBadGateway) }
 
 func TestCheckSignedRefusesForeignKeys(t *testing.T) {
 	mine, err := generateKey("ec", 256)

@@ -119,7 +119,7 @@ func (b *backend) handleIssue(ctx context.Context, req *logical.Request, d *fram
 	}
 	policy, err := policyFromRole(roleName, role)
 	if err != nil {
-		return userOrInternal(err)
+		return respond(err)
 	}
 
 	ir := &issueRequest{mode: mode, policy: policy, removeRoots: d.Get("remove_roots_from_chain").(bool)}
@@ -136,14 +136,14 @@ func (b *backend) handleIssue(ctx context.Context, req *logical.Request, d *fram
 	}
 	requestMeta, err := parseMetadata("metadata", d.Get("metadata").(string))
 	if err != nil {
-		return userOrInternal(err)
+		return respond(err)
 	}
 	ir.metadata = mergeMetadata(policy.metadata, requestMeta)
 
 	now := time.Now()
 	notAfter, ttlWarnings, err := b.notAfterFor(policy, d, now)
 	if err != nil {
-		return userOrInternal(err)
+		return respond(err)
 	}
 	ir.notAfter = notAfter
 
@@ -152,35 +152,35 @@ func (b *backend) handleIssue(ctx context.Context, req *logical.Request, d *fram
 	if mode != modeIssue {
 		csr, err = parseCSR(d.Get("csr").(string))
 		if err != nil {
-			return userOrInternal(err)
+			return respond(err)
 		}
 	}
 	subject, subjectWarnings, err := approveNames(mode, role, d, csr)
 	if err != nil {
-		return userOrInternal(err)
+		return respond(err)
 	}
 	if mode == modeIssue {
 		// Refuse a key type or size this engine cannot make before any CA work.
 		if err := checkKeySpec(policy.keyType, policy.keyBits); err != nil {
-			return userOrInternal(err)
+			return respond(err)
 		}
 	}
 	ir.warnings = append(append(append(ir.warnings, ttlWarnings...), subjectWarnings...), ttlWarnings...)
 
 	drv, err := b.currentDriver(ctx, req.Storage)
 	if err != nil {
-		return userOrInternal(err)
+		return respond(err)
 	}
 	ir.target, err = b.resolveTarget(ctx, req.Storage, drv, policy, d, issuerScoped)
 	if err != nil {
-		return userOrInternal(err)
+		return respond(err)
 	}
 
 	var key *generatedKey
 	if mode == modeIssue {
 		key, err = generateKey(policy.keyType, policy.keyBits)
 		if err != nil {
-			return userOrInternal(err)
+			return respond(err)
 		}
 		csr, err = buildCSR(key, subject, csrSignatureAlgorithm(key.keyType, policy.signatureBits, policy.usePSS))
 		if err != nil {
@@ -200,10 +200,10 @@ func (b *backend) handleIssue(ctx context.Context, req *logical.Request, d *fram
 		NotAfter:       ir.notAfter,
 	})
 	if err != nil {
-		return caFailure("sign", err)
+		return respond(caError("sign", err))
 	}
 	if err := checkSigned(signed, csr); err != nil {
-		return caFailure("sign", err)
+		return respond(caError("sign", err))
 	}
 	return b.respondIssued(ctx, req, ir, signed, key)
 }

@@ -268,7 +268,7 @@ func TestIssueCAFailures(t *testing.T) {
 		{"timeout", &pkicompat.UnavailableError{Message: "Command did not answer in 30s", Timeout: true}, 504, "CA sign failed: Command did not answer in 30s"},
 		{"CA error", errors.New("Command answered HTTP 500, ErrorCode 0xA0110001: template disabled"), 502, "CA sign failed: Command answered HTTP 500, ErrorCode 0xA0110001: template disabled"},
 		{"CA rejects input", &pkicompat.ValidationError{Message: "Command answered HTTP 400: bad SAN"}, 400, "CA sign failed: Command answered HTTP 400: bad SAN"},
-		{"not implemented", &pkicompat.NotImplementedError{Message: "no CSR enrollment"}, 501, "no CSR enrollment"},
+		{"not implemented", codedError{status: 501, msg: "no CSR enrollment"}, 501, "no CSR enrollment"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -17,8 +17,9 @@ import (
 // configuration fields and builds no driver.
 type roleTestProvider struct{}
 
+func (roleTestProvider) DisplayName() string         { return "the test CA" }
 func (roleTestProvider) ConfigFields() []ConfigField { return nil }
-func (roleTestProvider) NewDriver(map[string]interface{}) (Driver, []string, error) {
+func (roleTestProvider) NewDriver(json.RawMessage) (Driver, []string, error) {
 	return nil, nil, errors.New("roleTestProvider builds no driver")
 }
 

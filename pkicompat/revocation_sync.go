@@ -112,7 +112,7 @@ func (b *backend) syncRevocations(ctx context.Context, s logical.Storage) error 
 // recordCARevocation marks one stored certificate revoked; certificates this mount does not
 // hold (no_store, other mounts) and ones already marked are left alone.
 func recordCARevocation(ctx context.Context, s logical.Storage, r RevokedCertificate) error {
-	rec, err := getCertRecord(ctx, s, r.SerialNumber)
+	rec, err := getCertRecord(ctx, s, serialFromBig(r.SerialNumber))
 	if err != nil || rec == nil || rec.revoked() {
 		return err
 	}

@@ -2,14 +2,14 @@ package keyfactor
 
 import (
 	"encoding/json"
-	"errors"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat"
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat/cadriver"
 )
 
 // basicConf is a minimal valid configuration; tests copy and modify it.
@@ -63,12 +63,11 @@ func TestNewDriverRejectsBadConfig(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			d, _, err := NewProvider().NewDriver(tc.conf)
+			d, _, err := NewProvider().NewDriver(configJSON(tc.conf))
 			if err == nil {
 				t.Fatalf("NewDriver accepted %v (driver %T)", tc.conf, d)
 			}
-			var ve *pkicompat.ValidationError
-			if !errors.As(err, &ve) {
+			if !hasStatus(err, http.StatusBadRequest) {
 				t.Errorf("error %T is not a ValidationError: %v", err, err)
 			}
 			for _, want := range tc.wantErr {
@@ -162,7 +161,7 @@ func TestConfigDecoding(t *testing.T) {
 			if tc.scopes != nil {
 				conf["scopes"] = tc.scopes
 			}
-			cfg, _, err := decodeConfig(conf)
+			cfg, _, err := decodeConfig(configJSON(conf))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -201,11 +200,11 @@ func TestNewDriverWarnings(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			d, warnings, err := NewProvider().NewDriver(tc.conf)
+			d, warnings, err := NewProvider().NewDriver(configJSON(tc.conf))
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer d.(pkicompat.Closer).Close()
+			defer d.(cadriver.Closer).Close()
 			joined := strings.Join(warnings, "\n")
 			if len(tc.want) == 0 && len(warnings) != 0 {
 				t.Errorf("unexpected warnings %q", joined)

@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
+	"encoding/json"
 	"encoding/pem"
 	"math/big"
 	"net/http"
@@ -15,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat"
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat/cadriver"
 )
 
 // testPKI is a root and an issuing CA for unit tests that need real certificates.
@@ -154,10 +155,19 @@ func fakeCommand(t *testing.T, handler http.HandlerFunc, overrides map[string]in
 			conf[k] = v
 		}
 	}
-	d, _, err := NewProvider().NewDriver(conf)
+	d, _, err := NewProvider().NewDriver(configJSON(conf))
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(d.(pkicompat.Closer).Close)
+	t.Cleanup(d.(cadriver.Closer).Close)
 	return d.(*keyfactorDriver), srv
+}
+
+// configJSON is a configuration as the engine stores it: one JSON object.
+func configJSON(conf map[string]interface{}) json.RawMessage {
+	raw, err := json.Marshal(conf)
+	if err != nil {
+		panic(err)
+	}
+	return raw
 }

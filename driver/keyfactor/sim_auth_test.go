@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/kfpki/vault-plugin-secrets-keyfactor/driver/keyfactor/commandtest"
-	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat"
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat/cadriver"
 )
 
 // Every auth method against every profile: the connection check and one signing succeed, except
@@ -95,7 +95,7 @@ func TestSimAuthFailures(t *testing.T) {
 				if err == nil {
 					t.Fatal("Sign succeeded")
 				}
-				var sc pkicompat.StatusCoder
+				var sc cadriver.StatusCoder
 				if !errors.As(err, &sc) || sc.StatusCode() != http.StatusBadGateway {
 					t.Errorf("status of %v: want 502 (the plugin's credentials, not the caller's request)", err)
 				}
@@ -133,11 +133,11 @@ func TestSimTLSTrust(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			d, warnings, err := NewProvider().NewDriver(simConf(srv, authKindOAuth, nil, tc.overrides))
+			d, warnings, err := NewProvider().NewDriver(configJSON(simConf(srv, authKindOAuth, nil, tc.overrides)))
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer d.(pkicompat.Closer).Close()
+			defer d.(cadriver.Closer).Close()
 			if tc.wantWarn != "" && !strings.Contains(strings.Join(warnings, "\n"), tc.wantWarn) {
 				t.Errorf("warnings %q lack %q", warnings, tc.wantWarn)
 			}

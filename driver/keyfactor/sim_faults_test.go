@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/kfpki/vault-plugin-secrets-keyfactor/driver/keyfactor/commandtest"
-	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat"
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat/cadriver"
 )
 
 // No injected fault makes the driver send an enrollment twice: the simulator's enrollment
@@ -42,7 +42,7 @@ func TestSimNoSecondEnrollment(t *testing.T) {
 				f.Endpoint, f.Times = "POST /Enrollment/CSR", 5
 				srv.InjectFault(f)
 				_, err := d.Sign(context.Background(), signRequest(t, "fault.example.com"))
-				var sc pkicompat.StatusCoder
+				var sc cadriver.StatusCoder
 				if err == nil || !errors.As(err, &sc) || sc.StatusCode() != tc.wantStatus {
 					t.Errorf("want an error with status %d, got %v", tc.wantStatus, err)
 				}
@@ -110,7 +110,7 @@ func TestSimReadTimeout(t *testing.T) {
 	d := simDriver(t, simConf(srv, authKindBasic, nil, map[string]interface{}{"timeout": "500ms"}))
 	srv.InjectFault(commandtest.Fault{Endpoint: "GET /Status/Endpoints", Latency: 3 * time.Second})
 	_, err := d.CheckConnection(context.Background())
-	var ue *pkicompat.UnavailableError
+	var ue *cadriver.UnavailableError
 	if !errors.As(err, &ue) || !ue.Timeout {
 		t.Fatalf("want a timeout, got %v", err)
 	}

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/kfpki/vault-plugin-secrets-keyfactor/driver/keyfactor/commandtest"
-	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat"
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat/cadriver"
 )
 
 // allProfiles are the Command versions the simulator imitates; every behaviour test runs on each.
@@ -119,23 +119,23 @@ func simConf(srv *commandtest.Server, kind string, id *clientIdentity, overrides
 // simDriver builds a driver from conf and closes it when the test ends.
 func simDriver(t *testing.T, conf map[string]interface{}) *keyfactorDriver {
 	t.Helper()
-	d, _, err := NewProvider().NewDriver(conf)
+	d, _, err := NewProvider().NewDriver(configJSON(conf))
 	if err != nil {
 		t.Fatalf("NewDriver: %v", err)
 	}
-	t.Cleanup(d.(pkicompat.Closer).Close)
+	t.Cleanup(d.(cadriver.Closer).Close)
 	return d.(*keyfactorDriver)
 }
 
 // signRequest is a fresh key's CSR for cn, with cn as DNS SAN.
-func signRequest(t testing.TB, cn string) *pkicompat.SignRequest {
+func signRequest(t testing.TB, cn string) *cadriver.SignRequest {
 	t.Helper()
 	csr := newCSR(t, newKey(t), cn)
-	return &pkicompat.SignRequest{CSR: csr, DNSNames: []string{cn}}
+	return &cadriver.SignRequest{CSR: csr, DNSNames: []string{cn}}
 }
 
 // verifyIssued checks the leaf chains to the simulator's root through the returned chain.
-func verifyIssued(t *testing.T, srv *commandtest.Server, resp *pkicompat.SignResponse) {
+func verifyIssued(t *testing.T, srv *commandtest.Server, resp *cadriver.SignResponse) {
 	t.Helper()
 	roots := x509.NewCertPool()
 	roots.AddCert(srv.RootCertificate())

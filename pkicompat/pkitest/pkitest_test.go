@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -17,7 +18,7 @@ import (
 
 func newDriver(t *testing.T, s *Server, conf map[string]interface{}) pkicompat.Driver {
 	t.Helper()
-	d, _, err := s.Provider().NewDriver(conf)
+	d, _, err := s.Provider().NewDriver(configJSON(t, conf))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,9 +85,8 @@ func TestSignRevokeCRL(t *testing.T) {
 	if err := crl.CheckSignatureFrom(s.Issuing("B")); err != nil {
 		t.Fatalf("CRL not signed by B: %v", err)
 	}
-	st, err := d.Status(ctx, &pkicompat.StatusRequest{CertificateID: resp.CertificateID})
-	if err != nil || !st.Revoked {
-		t.Fatalf("status: %+v %v", st, err)
+	if !s.IsRevoked(resp.Certificate.SerialNumber) {
+		t.Fatalf("certificate %s not revoked in the Server", resp.CertificateID)
 	}
 }
 
@@ -147,8 +147,18 @@ func TestProviderValidatesURL(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, conf := range []map[string]interface{}{{}, {"url": "http://x"}, {"url": 5}} {
-		if _, _, err := s.Provider().NewDriver(conf); err == nil {
+		if _, _, err := s.Provider().NewDriver(configJSON(t, conf)); err == nil {
 			t.Errorf("NewDriver(%v) accepted", conf)
 		}
 	}
+}
+
+// configJSON is a configuration as pkicompat stores it: one JSON object.
+func configJSON(t *testing.T, conf map[string]interface{}) json.RawMessage {
+	t.Helper()
+	raw, err := json.Marshal(conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
 }
