@@ -21,10 +21,6 @@ signed by an external CA through its driver. Configure the CA connection at "con
 roles at "roles/<name>", then issue at "issue/<role>" or sign a CSR at "sign/<role>".
 `
 
-// configStorageKey is where the driver configuration lives. It is seal-wrapped because it holds
-// the CA credentials.
-const configStorageKey = "config"
-
 // Factory returns a logical.Factory serving this engine with drivers built by provider.
 func Factory(provider Provider) logical.Factory {
 	return func(ctx context.Context, conf *logical.BackendConfig) (logical.Backend, error) {
@@ -87,7 +83,7 @@ func newBackend(provider Provider) *backend {
 			SealWrapStorage: []string{configStorageKey},
 			// Certificate records are per cluster, as native keeps them; so is the state of
 			// the sync that updates them.
-			LocalStorage: []string{"revoked/", "certs/", revocationSyncKey},
+			LocalStorage: localStoragePaths,
 		},
 		Paths:        paths,
 		Secrets:      b.secrets(),
@@ -151,32 +147,18 @@ func (b *backend) closeDriver(context.Context) { b.replaceDriver(nil) }
 // loadConfigJSON reads the stored driver configuration as the JSON object it is stored as; nil
 // when none has been written.
 func loadConfigJSON(ctx context.Context, s logical.Storage) (json.RawMessage, error) {
-	entry, err := s.Get(ctx, configStorageKey)
-	if err != nil {
-		return nil, fmt.Errorf("reading config: %w", err)
+	conf, err := getJSON[json.RawMessage](ctx, s, configStorageKey, "config")
+	if err != nil || conf == nil {
+		return nil, err
 	}
-	if entry == nil {
-		return nil, nil
-	}
-	var conf json.RawMessage
-	if err := entry.DecodeJSON(&conf); err != nil {
-		return nil, fmt.Errorf("decoding config: %w", err)
-	}
-	return conf, nil
+	return *conf, nil
 }
 
 // loadConfig reads the stored driver configuration; nil when none has been written.
 func loadConfig(ctx context.Context, s logical.Storage) (map[string]interface{}, error) {
-	entry, err := s.Get(ctx, configStorageKey)
-	if err != nil {
-		return nil, fmt.Errorf("reading config: %w", err)
+	conf, err := getJSON[map[string]interface{}](ctx, s, configStorageKey, "config")
+	if err != nil || conf == nil {
+		return nil, err
 	}
-	if entry == nil {
-		return nil, nil
-	}
-	var conf map[string]interface{}
-	if err := entry.DecodeJSON(&conf); err != nil {
-		return nil, fmt.Errorf("decoding config: %w", err)
-	}
-	return conf, nil
+	return *conf, nil
 }

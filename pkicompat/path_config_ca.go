@@ -20,13 +20,6 @@ import (
 // AIA, CRL distribution point and OCSP URLs into certificates and runs its own CRL schedule. Every
 // write that sets a field says so in a warning, so nothing is silently half-applied.
 
-// Native PKI's own storage keys, so the stored JSON has native's layout. Neither collides with
-// the CA connection ("config"): Vault storage keys are compared whole.
-const (
-	urlsStorageKey      = "urls"
-	crlConfigStorageKey = "config/crl"
-)
-
 // caConfigWriteMu makes each config/urls and config/crl write's read-modify-write atomic, so two
 // writes that set different fields cannot lose one another's (native does not guard this). It is
 // process-wide because the backend struct is shared contract; config writes are rare enough that
@@ -282,15 +275,8 @@ func (b *backend) configCRLPath() *framework.Path {
 func loadAIAURLs(ctx context.Context, s logical.Storage) (*aiaURLs, error) {
 	// Empty lists, not nil, when unset: native answers [] for every list before any write.
 	u := &aiaURLs{IssuingCertificates: []string{}, CRLDistributionPoints: []string{}, DeltaCRLDistributionPoints: []string{}, OCSPServers: []string{}}
-	entry, err := s.Get(ctx, urlsStorageKey)
-	if err != nil {
-		return nil, fmt.Errorf("reading config/urls: %w", err)
-	}
-	if entry == nil {
-		return u, nil
-	}
-	if err := entry.DecodeJSON(u); err != nil {
-		return nil, fmt.Errorf("decoding config/urls: %w", err)
+	if _, err := getJSONInto(ctx, s, urlsStorageKey, "config/urls", u); err != nil {
+		return nil, err
 	}
 	return u, nil
 }
@@ -329,12 +315,8 @@ func (b *backend) pathConfigURLsWrite(ctx context.Context, req *logical.Request,
 		}
 	}
 
-	entry, err := logical.StorageEntryJSON(urlsStorageKey, u)
-	if err != nil {
-		return nil, fmt.Errorf("encoding config/urls: %w", err)
-	}
-	if err := req.Storage.Put(ctx, entry); err != nil {
-		return nil, fmt.Errorf("storing config/urls: %w", err)
+	if err := putJSON(ctx, req.Storage, urlsStorageKey, "config/urls", u); err != nil {
+		return nil, err
 	}
 
 	resp := &logical.Response{Data: u.responseData()}
@@ -388,18 +370,15 @@ func isAIAURL(s string) bool {
 
 // loadCRLConfig reads config/crl with native's read-time migrations and normalisations.
 func loadCRLConfig(ctx context.Context, s logical.Storage) (*crlConfig, error) {
-	entry, err := s.Get(ctx, crlConfigStorageKey)
+	stored, err := getJSON[crlConfig](ctx, s, crlConfigStorageKey, "config/crl")
 	if err != nil {
-		return nil, fmt.Errorf("reading config/crl: %w", err)
+		return nil, err
 	}
 	c := defaultCRLConfig
-	if entry == nil {
+	if stored == nil {
 		return &c, nil
 	}
-	c = crlConfig{}
-	if err := entry.DecodeJSON(&c); err != nil {
-		return nil, fmt.Errorf("decoding config/crl: %w", err)
-	}
+	c = *stored
 	if c.Version == 0 {
 		c.OcspDisable = defaultCRLConfig.OcspDisable
 		c.OcspExpiry = defaultCRLConfig.OcspExpiry
@@ -444,12 +423,8 @@ func (b *backend) pathConfigCRLWrite(ctx context.Context, req *logical.Request, 
 		return logical.ErrorResponse(msg), nil
 	}
 
-	entry, err := logical.StorageEntryJSON(crlConfigStorageKey, c)
-	if err != nil {
-		return nil, fmt.Errorf("encoding config/crl: %w", err)
-	}
-	if err := req.Storage.Put(ctx, entry); err != nil {
-		return nil, fmt.Errorf("storing config/crl: %w", err)
+	if err := putJSON(ctx, req.Storage, crlConfigStorageKey, "config/crl", c); err != nil {
+		return nil, err
 	}
 
 	// The write answers the configuration as stored (an empty expiry stays empty here and reads

@@ -565,9 +565,6 @@ var tidyStatusKeys = []string{
 	"cert_metadata_deleted_count", "cmpv2_nonce_deleted_count",
 }
 
-// autoTidyStorageKey is where native keeps the auto-tidy configuration too.
-const autoTidyStorageKey = "config/auto-tidy"
-
 // autoTidyConfig is native's auto-tidy configuration, with native's storage field names.
 type autoTidyConfig struct {
 	Enabled           bool          `json:"enabled"`
@@ -678,16 +675,9 @@ func autoTidyPath() *framework.Path {
 }
 
 func loadAutoTidyConfig(ctx context.Context, s logical.Storage) (*autoTidyConfig, error) {
-	entry, err := s.Get(ctx, autoTidyStorageKey)
-	if err != nil {
-		return nil, fmt.Errorf("reading the auto-tidy configuration: %w", err)
-	}
 	conf := defaultAutoTidyConfig()
-	if entry == nil {
-		return conf, nil
-	}
-	if err := entry.DecodeJSON(conf); err != nil {
-		return nil, fmt.Errorf("decoding the auto-tidy configuration: %w", err)
+	if _, err := getJSONInto(ctx, s, autoTidyStorageKey, "the auto-tidy configuration", conf); err != nil {
+		return nil, err
 	}
 	return conf, nil
 }
@@ -795,12 +785,8 @@ func writeAutoTidy(ctx context.Context, req *logical.Request, d *framework.Field
 	if conf.PublishMetrics && !conf.MaintainCount {
 		return logical.ErrorResponse("Can not publish a running storage metrics count to metrics without first maintaining that count.  Enable `maintain_stored_certificate_counts` to enable `publish_stored_certificate_count_metrics`."), nil
 	}
-	entry, err := logical.StorageEntryJSON(autoTidyStorageKey, conf)
-	if err != nil {
-		return nil, fmt.Errorf("encoding the auto-tidy configuration: %w", err)
-	}
-	if err := req.Storage.Put(ctx, entry); err != nil {
-		return nil, fmt.Errorf("storing the auto-tidy configuration: %w", err)
+	if err := putJSON(ctx, req.Storage, autoTidyStorageKey, "the auto-tidy configuration", conf); err != nil {
+		return nil, err
 	}
 	return &logical.Response{Data: conf.data()}, nil
 }
