@@ -10,9 +10,6 @@ import (
 	"github.com/hashicorp/vault/sdk/logical"
 )
 
-// caField is the previous Keyfactor plugin's `ca=<name>` on CA reads; empty = the default CA.
-var caField = &framework.FieldSchema{Type: framework.TypeString, Description: "The CA to read; empty for the configured default.", Query: true}
-
 func (b *backend) fetchPaths() []*framework.Path {
 	read := func(pattern string, fields map[string]*framework.FieldSchema, cb framework.OperationFunc, help string) *framework.Path {
 		return &framework.Path{
@@ -43,10 +40,10 @@ func (b *backend) fetchPaths() []*framework.Path {
 			HelpSynopsis: help,
 		}
 	}
-	caOnly := map[string]*framework.FieldSchema{"ca": caField}
+	caOnly := map[string]*framework.FieldSchema{"ca": legacyCAField}
 	serialFields := map[string]*framework.FieldSchema{
 		"serial": {Type: framework.TypeString, Description: `Certificate serial, ':' or '-' separated; "ca" for the default CA.`},
-		"ca":     caField,
+		"ca":     legacyCAField,
 	}
 	return []*framework.Path{
 		read("ca(/pem)?", caOnly, b.pathFetchCARaw, "The default CA's certificate, raw DER (ca) or PEM (ca/pem)."),
@@ -57,8 +54,7 @@ func (b *backend) fetchPaths() []*framework.Path {
 		read("cert/crl/raw(/pem)?", caOnly, b.pathFetchCRLRaw, "The default CA's CRL, raw DER or PEM."),
 		read("cert/(?P<serial>"+serialPattern+")/raw(/pem)?", serialFields, b.pathFetchCertRaw, "A certificate, raw DER or PEM."),
 		read("cert/(?P<serial>"+serialPattern+")", serialFields, b.pathFetchCertJSON, "A certificate with its revocation status."),
-		// certs/<serial> is the previous Keyfactor plugin's spelling of cert/<serial>.
-		read("certs/(?P<serial>"+serialPattern+")", serialFields, b.pathFetchCertJSON, "Same as cert/<serial>."),
+		read(legacyCertPattern, serialFields, b.pathFetchCertJSON, "Same as cert/<serial>."),
 		list("certs/revoked/?$", revokedStoragePrefix, "Serials of revoked certificates."),
 		list("certs/?$", certStoragePrefix, "Serials of stored certificates."),
 	}
@@ -82,17 +78,8 @@ func (b *backend) caChainFor(ctx context.Context, s logical.Storage, ca string) 
 	return withoutNil(chain), nil
 }
 
-// seedCARead reports whether a CA read carries the previous Keyfactor plugin's `ca=<name>`.
-// Those reads (`vault read keyfactor/ca ca=X`, `vault read keyfactor/ca_chain ca=X`) come from
-// the vault CLI, which can only print JSON, so they get the JSON shapes of cert/ca and
-// cert/ca_chain. Without `ca`, the answer is native's raw body, as curl-based scripts expect.
-func seedCARead(req *logical.Request, d *framework.FieldData) bool {
-	name, ok := d.GetOk("ca")
-	return ok && name.(string) != "" && !strings.HasSuffix(req.Path, "/pem")
-}
-
 func (b *backend) pathFetchCARaw(ctx context.Context, req *logical.Request, d *framework.FieldData) (*logical.Response, error) {
-	if seedCARead(req, d) {
+	if legacyCARead(req, d) {
 		return b.pathFetchCAJSON(ctx, req, d)
 	}
 	pemOut := strings.HasSuffix(req.Path, "/pem")
@@ -104,7 +91,7 @@ func (b *backend) pathFetchCARaw(ctx context.Context, req *logical.Request, d *f
 }
 
 func (b *backend) pathFetchCAChainRaw(ctx context.Context, req *logical.Request, d *framework.FieldData) (*logical.Response, error) {
-	if seedCARead(req, d) {
+	if legacyCARead(req, d) {
 		return b.pathFetchCAChainJSON(ctx, req, d)
 	}
 	chain, err := b.caChainFor(ctx, req.Storage, d.Get("ca").(string))
