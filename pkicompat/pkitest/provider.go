@@ -17,8 +17,11 @@ type Provider struct {
 // Provider returns a pkicompat.Provider for s.
 func (s *Server) Provider() *Provider { return &Provider{Server: s} }
 
-// DisplayName names the CA in the engine's messages.
-func (p *Provider) DisplayName() string { return "the PKITest CA" }
+// DisplayName is what the engine's messages call a Server's CA product.
+const DisplayName = "PKITest"
+
+// DisplayName names the CA product in the engine's messages.
+func (p *Provider) DisplayName() string { return DisplayName }
 
 // ConfigFields mirrors the shape of a real CA driver's configuration: a URL, a default CA and
 // template, credentials (two of them sensitive) and a few typed knobs.
