@@ -12,7 +12,8 @@ import (
 // certRecord is what the engine keeps for one issued certificate. It never holds a private key.
 //
 // The CA's certificate id is a string field inside this JSON object: a bare JSON number as a
-// storage value can be mistaken by Vault's decoder for compressed data (see peer-lessons #10).
+// storage value can be mistaken by Vault's decoder for compressed data (jsonutil.DecodeJSON
+// treats a value starting with one of its compression canary bytes as compressed).
 type certRecord struct {
 	SerialNumber   string            `json:"serial_number"` // colon form, as clients see it
 	CertificateDER []byte            `json:"certificate_der"`

@@ -90,7 +90,7 @@ func roleJSONRoundTrip(t *testing.T, v interface{}) map[string]interface{} {
 }
 
 // nativeDefaultRole is the data native PKI returns for `vault write pki/roles/x` with no fields
-// (contract §3.1), as JSON.
+// (Vault v1.21.0), as JSON.
 const nativeDefaultRole = `{
  "allow_any_name": false, "allow_bare_domains": false, "allow_glob_domains": false,
  "allow_ip_sans": true, "allow_localhost": true, "allow_subdomains": false,

@@ -12,7 +12,7 @@ import (
 	"github.com/hashicorp/vault/sdk/logical"
 )
 
-// Native content types of the raw endpoints (contract §2.6, §2.7).
+// Native content types of the raw endpoints (ca, ca_chain, crl and their /pem forms).
 const (
 	contentTypeDER      = "application/pkix-cert"
 	contentTypePEMChain = "application/pem-certificate-chain"

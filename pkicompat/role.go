@@ -130,7 +130,7 @@ func (r *roleEntry) wildcardsAllowed() bool {
 
 func roleBoolPtr(v bool) *bool { return &v }
 
-// Native defaults of a new role (contract §3.1), before the write-time normalisation of
+// Native defaults of a new role (what native answers for a role written with no fields), before the write-time normalisation of
 // key_bits and signature_bits.
 func newDefaultRole() *roleEntry {
 	return &roleEntry{
