@@ -56,8 +56,8 @@ func (d *keyfactorDriver) Sign(ctx context.Context, req *cadriver.SignRequest) (
 // family; empty kinds are left out so Command sees no empty arrays.
 func sansOf(req *cadriver.SignRequest) map[string][]string {
 	sans := map[string][]string{}
-	for _, n := range req.DNSNames {
-		sans["dns"] = append(sans["dns"], n)
+	if len(req.DNSNames) > 0 {
+		sans["dns"] = append([]string(nil), req.DNSNames...)
 	}
 	for _, ip := range req.IPAddresses {
 		if ip == nil {
@@ -74,8 +74,8 @@ func sansOf(req *cadriver.SignRequest) map[string][]string {
 			sans["uri"] = append(sans["uri"], u.String())
 		}
 	}
-	for _, e := range req.EmailAddresses {
-		sans["rfc822"] = append(sans["rfc822"], e)
+	if len(req.EmailAddresses) > 0 {
+		sans["rfc822"] = append([]string(nil), req.EmailAddresses...)
 	}
 	if len(sans) == 0 {
 		return nil

@@ -16,6 +16,7 @@ import (
 // Every auth method against every profile: the connection check and one signing succeed, except
 // bearer tokens on Command 10, which only knows Active Directory identities.
 func TestSimAuthMethods(t *testing.T) {
+	t.Parallel()
 	id := newClientIdentity(t)
 	for _, profile := range allProfiles {
 		srv := startSim(t, profile, id)
@@ -43,8 +44,10 @@ func TestSimAuthMethods(t *testing.T) {
 }
 
 func TestSimOAuthTokenLifecycle(t *testing.T) {
+	t.Parallel()
 	for _, profile := range allProfiles[1:] { // OAuth exists from Command 11
 		t.Run(fmt.Sprintf("v%d", profile), func(t *testing.T) {
+			t.Parallel()
 			srv := startSim(t, profile, nil)
 			d := simDriver(t, simConf(srv, authKindOAuth, nil, nil))
 			ctx := context.Background()
@@ -70,6 +73,7 @@ func TestSimOAuthTokenLifecycle(t *testing.T) {
 }
 
 func TestSimAuthFailures(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name      string
 		kind      string
@@ -118,6 +122,7 @@ func TestSimAuthFailures(t *testing.T) {
 }
 
 func TestSimTLSTrust(t *testing.T) {
+	t.Parallel()
 	srv := startSim(t, commandtest.Profile25, nil)
 	other := startSim(t, commandtest.Profile25, nil)
 	cases := []struct {
@@ -157,6 +162,7 @@ func TestSimTLSTrust(t *testing.T) {
 
 // A token that is about to expire is replaced before it is sent, so no request fails on it.
 func TestSimOAuthRefreshesBeforeExpiry(t *testing.T) {
+	t.Parallel()
 	srv := startSim(t, commandtest.Profile25, nil, commandtest.WithTokenLifetime(5*time.Second))
 	d := simDriver(t, simConf(srv, authKindOAuth, nil, nil))
 	for i := 0; i < 3; i++ {

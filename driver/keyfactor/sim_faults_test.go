@@ -18,6 +18,7 @@ import (
 // No injected fault makes the driver send an enrollment twice: the simulator's enrollment
 // request counter stays at one whatever goes wrong after the body was sent.
 func TestSimNoSecondEnrollment(t *testing.T) {
+	t.Parallel()
 	faults := []struct {
 		name       string
 		fault      commandtest.Fault
@@ -62,8 +63,10 @@ func TestSimNoSecondEnrollment(t *testing.T) {
 // A 401 is answered before Command processes anything, so with OAuth the driver renews the
 // token and sends the enrollment once more: still a single certificate.
 func TestSimEnrollmentRetriedOnlyAfter401(t *testing.T) {
+	t.Parallel()
 	for _, profile := range allProfiles[1:] {
 		t.Run(fmt.Sprintf("v%d", profile), func(t *testing.T) {
+			t.Parallel()
 			srv := startSim(t, profile, nil)
 			d := simDriver(t, simConf(srv, authKindOAuth, nil, nil))
 			srv.InjectFault(commandtest.Fault{Endpoint: "POST /Enrollment/CSR", Times: 1, Status: http.StatusUnauthorized})
@@ -80,6 +83,7 @@ func TestSimEnrollmentRetriedOnlyAfter401(t *testing.T) {
 
 // Reads are retried after transient failures; the caller sees the answer of the retry.
 func TestSimReadRetries(t *testing.T) {
+	t.Parallel()
 	faults := []commandtest.Fault{
 		{Status: http.StatusServiceUnavailable, Body: "busy"},
 		{Status: http.StatusTooManyRequests},
@@ -88,6 +92,7 @@ func TestSimReadRetries(t *testing.T) {
 	for _, profile := range allProfiles {
 		for i, f := range faults {
 			t.Run(fmt.Sprintf("v%d/fault%d", profile, i), func(t *testing.T) {
+				t.Parallel()
 				srv := startSim(t, profile, nil)
 				d := simDriver(t, simConf(srv, authKindBasic, nil, nil))
 				f.Endpoint, f.Times = "GET /Certificates", 1
@@ -106,6 +111,7 @@ func TestSimReadRetries(t *testing.T) {
 
 // Latency above the timeout gives a timely 504 for reads too (no retry stretches it).
 func TestSimReadTimeout(t *testing.T) {
+	t.Parallel()
 	srv := startSim(t, commandtest.Profile25, nil)
 	d := simDriver(t, simConf(srv, authKindBasic, nil, map[string]interface{}{"timeout": "500ms"}))
 	srv.InjectFault(commandtest.Fault{Endpoint: "GET /Status/Endpoints", Latency: 3 * time.Second})
@@ -122,6 +128,7 @@ func TestSimReadTimeout(t *testing.T) {
 // 1,000 sequential signings with OAuth reuse one token and one keep-alive connection. The
 // figures are logged so they can be quoted.
 func TestSimThousandSigningsReuseTokenAndConnection(t *testing.T) {
+	t.Parallel()
 	const signings = 1000
 	srv := startSim(t, commandtest.Profile25, nil)
 	d := simDriver(t, simConf(srv, authKindOAuth, nil, nil))
@@ -150,6 +157,7 @@ func TestSimThousandSigningsReuseTokenAndConnection(t *testing.T) {
 // enrollment was written cannot have reached Command, so the driver retries it; the CA sees
 // exactly one enrollment and the caller gets a certificate.
 func TestSimEnrollmentRetriedAfterRefusedDial(t *testing.T) {
+	t.Parallel()
 	srv := startSim(t, commandtest.Profile25, nil)
 	d := simDriver(t, simConf(srv, authKindBasic, nil, nil))
 	transport, ok := d.client.Transport.(*http.Transport)

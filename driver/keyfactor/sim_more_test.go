@@ -16,8 +16,10 @@ import (
 // A CA that never issued anything still has a chain (from the inventory) and a CRL (next to its
 // parent's distribution point, verified by signature).
 func TestSimCAWithoutIssuance(t *testing.T) {
+	t.Parallel()
 	for _, profile := range allProfiles {
 		t.Run(fmt.Sprintf("v%d", profile), func(t *testing.T) {
+			t.Parallel()
 			srv := startSim(t, profile, nil)
 			d := simDriver(t, simConf(srv, authKindBasic, nil, nil))
 			ctx := context.Background()
@@ -39,8 +41,10 @@ func TestSimCAWithoutIssuance(t *testing.T) {
 }
 
 func TestSimUnknownCertificate(t *testing.T) {
+	t.Parallel()
 	for _, profile := range allProfiles {
 		t.Run(fmt.Sprintf("v%d", profile), func(t *testing.T) {
+			t.Parallel()
 			srv := startSim(t, profile, nil)
 			d := simDriver(t, simConf(srv, authKindBasic, nil, nil))
 			ctx := context.Background()
@@ -67,6 +71,7 @@ func TestSimUnknownCertificate(t *testing.T) {
 
 // Concurrent signings share one token and never race (run with -race).
 func TestSimConcurrentSignings(t *testing.T) {
+	t.Parallel()
 	srv := startSim(t, commandtest.Profile25, nil)
 	d := simDriver(t, simConf(srv, authKindOAuth, nil, nil))
 	var wg sync.WaitGroup
@@ -96,6 +101,7 @@ func TestSimConcurrentSignings(t *testing.T) {
 
 // Ambient KEYFACTOR_* variables and proxy settings have no effect on a configured driver.
 func TestSimIgnoresEnvironment(t *testing.T) {
+	// Not parallel: t.Setenv changes the process environment.
 	srv := startSim(t, commandtest.Profile25, nil)
 	t.Setenv("KEYFACTOR_HOSTNAME", "elsewhere.invalid")
 	t.Setenv("KEYFACTOR_USERNAME", "intruder")

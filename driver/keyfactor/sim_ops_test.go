@@ -17,8 +17,10 @@ import (
 // Each operation against each profile: sign, status, revoke by id and by serial, revocation
 // listing, CA chain without prior issuance, CRL.
 func TestSimOperations(t *testing.T) {
+	t.Parallel()
 	for _, profile := range allProfiles {
 		t.Run(fmt.Sprintf("v%d", profile), func(t *testing.T) {
+			t.Parallel()
 			srv := startSim(t, profile, nil, commandtest.WithSubjectHeader(profile == commandtest.Profile10))
 			ctx := context.Background()
 			since := time.Now().Add(-time.Minute)
@@ -140,6 +142,7 @@ func (d *keyfactorDriver) mustResolve(t *testing.T, ca string) string {
 }
 
 func TestSimCommandErrors(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name   string
 		req    func(*cadriver.SignRequest)
@@ -180,8 +183,10 @@ func TestSimCommandErrors(t *testing.T) {
 }
 
 func TestSimDispositions(t *testing.T) {
+	t.Parallel()
 	for _, profile := range allProfiles {
 		t.Run(fmt.Sprintf("v%d", profile), func(t *testing.T) {
+			t.Parallel()
 			srv := startSim(t, profile, nil)
 			d := simDriver(t, simConf(srv, authKindBasic, nil, nil))
 			ctx := context.Background()
@@ -211,6 +216,7 @@ func TestSimDispositions(t *testing.T) {
 }
 
 func TestSimCheckConnection(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name      string
 		overrides map[string]interface{}
@@ -253,6 +259,7 @@ func TestSimCheckConnection(t *testing.T) {
 // TestSimCRLReflectsRevocationAtOnce: a CRL cached before a revocation must not hide it. Native
 // PKI rebuilds its CRL on revoke, so clients revoke and then read crl/ expecting the serial.
 func TestSimCRLReflectsRevocationAtOnce(t *testing.T) {
+	t.Parallel()
 	srv := startSim(t, commandtest.Profile25, nil)
 	ctx := context.Background()
 	d := simDriver(t, simConf(srv, authKindBasic, nil, nil))
