@@ -14,9 +14,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
-	hclog "github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/vault/sdk/logical"
 
 	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat"
@@ -27,17 +25,10 @@ import (
 type harness struct {
 	t       *testing.T
 	ctx     context.Context
-	backend logical.Backend
+	mount   *pkitest.Mount
 	storage *logical.InmemStorage
 	ca      *pkitest.Server
 }
-
-// mountDefaultTTL and mountMaxTTL are the mount's lease TTLs, as a dev Vault's pki mount after
-// `secrets tune -max-lease-ttl=87600h`.
-const (
-	mountDefaultTTL = 768 * time.Hour
-	mountMaxTTL     = 87600 * time.Hour
-)
 
 func newHarness(t *testing.T, caNames ...string) *harness {
 	t.Helper()
@@ -51,19 +42,10 @@ func newHarness(t *testing.T, caNames ...string) *harness {
 // newHarnessOn mounts a fresh backend over existing storage, as after a Vault restart.
 func newHarnessOn(t *testing.T, server *pkitest.Server, storage *logical.InmemStorage) *harness {
 	t.Helper()
-	ctx := context.Background()
-	sv := logical.TestSystemView()
-	sv.DefaultLeaseTTLVal = mountDefaultTTL
-	sv.MaxLeaseTTLVal = mountMaxTTL
+	sv := pkitest.SystemView()
 	sv.PluginEnvironment = &logical.PluginEnvironment{VaultVersion: "1.21.0"}
-	b, err := pkicompat.Factory(server.Provider())(ctx, &logical.BackendConfig{
-		Logger: hclog.NewNullLogger(), System: sv, Config: map[string]string{}, StorageView: storage,
-	})
-	if err != nil {
-		t.Fatalf("Factory: %v", err)
-	}
-	t.Cleanup(func() { b.Cleanup(ctx) })
-	return &harness{t: t, ctx: ctx, backend: b, storage: storage, ca: server}
+	m := pkitest.NewMount(t, pkicompat.Factory(server.Provider()), storage, sv)
+	return &harness{t: t, ctx: context.Background(), mount: m, storage: storage, ca: server}
 }
 
 // result is one request's outcome as Vault's HTTP layer would report it.
@@ -104,8 +86,7 @@ func (r result) data(t *testing.T) map[string]interface{} {
 
 func (h *harness) do(op logical.Operation, path string, data map[string]interface{}) result {
 	h.t.Helper()
-	req := &logical.Request{Operation: op, Path: path, Data: data, Storage: h.storage}
-	resp, err := h.backend.HandleRequest(h.ctx, req)
+	req, resp, err := h.mount.Handle(op, path, data)
 	status, rerr := logical.RespondErrorCommon(req, resp, err)
 	if rerr != nil {
 		logical.AdjustErrorStatusCode(&status, rerr)

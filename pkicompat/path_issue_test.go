@@ -502,7 +502,7 @@ func TestIssueNoStoreAndLeases(t *testing.T) {
 
 	// Revoking the lease revokes the certificate at the CA.
 	leaf := parseCertPEM(t, str(t, r.data(t), "certificate"))
-	resp, err := h.backend.HandleRequest(h.ctx, secretRevokeRequest(h, r.resp.Secret))
+	resp, err := h.mount.Backend.HandleRequest(h.ctx, secretRevokeRequest(h, r.resp.Secret))
 	if err != nil || (resp != nil && resp.IsError()) {
 		t.Fatalf("lease revocation failed: %v %v", err, resp)
 	}
