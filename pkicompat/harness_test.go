@@ -4,11 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
 	"net/http"
@@ -17,6 +13,7 @@ import (
 
 	"github.com/hashicorp/vault/sdk/logical"
 
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/internal/testcerts"
 	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat"
 	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat/pkitest"
 )
@@ -218,22 +215,14 @@ func parseCertPEM(t *testing.T, text string) *x509.Certificate {
 // newCSR makes a CSR (and its key) for the given names.
 func newCSR(t *testing.T, cn string, dns ...string) (string, crypto.Signer) {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
+	key := testcerts.ECKey(t)
 	return csrFor(t, key, cn, dns...), key
 }
 
 func csrFor(t *testing.T, key crypto.Signer, cn string, dns ...string) string {
 	t.Helper()
-	der, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{
-		Subject: pkix.Name{CommonName: cn}, DNSNames: dns,
-	}, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der}))
+	_, text := testcerts.CSR(t, key, testcerts.Names(cn, dns...))
+	return text
 }
 
 func str(t *testing.T, d map[string]interface{}, key string) string {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/ecdsa"
 	"crypto/ed25519"
-	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/hashicorp/vault/sdk/helper/certutil"
 
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/internal/testcerts"
 	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat"
 	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat/pkitest"
 )
@@ -649,14 +649,10 @@ func TestSignWarnsAboutCSRSubjectAttributes(t *testing.T) {
 	h.configure(nil)
 	h.webRole(map[string]interface{}{"key_type": "ec"})
 	_, key := newCSR(t, "x")
-	der, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{
+	_, csr := testcerts.CSR(t, key, &x509.CertificateRequest{
 		Subject:  pkix.Name{CommonName: "o.example.com", Organization: []string{"Someone Else"}},
 		DNSNames: []string{"o.example.com"},
-	}, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	csr := string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der}))
+	})
 	r := h.write("sign/web", map[string]interface{}{"csr": csr, "ttl": "1h"})
 	mustOK(t, r)
 	if len(r.resp.Warnings) != 1 || !strings.Contains(r.resp.Warnings[0], "its organization will appear in the certificate") {

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/internal/testcerts"
 	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat/cadriver"
 )
 
@@ -92,14 +93,7 @@ func mustCreate(t *testing.T, tmpl, parent *x509.Certificate, pub crypto.PublicK
 
 func newCSR(t testing.TB, key crypto.Signer, cn string) *x509.CertificateRequest {
 	t.Helper()
-	der, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{Subject: pkix.Name{CommonName: cn}, DNSNames: []string{cn}}, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	csr, err := x509.ParseCertificateRequest(der)
-	if err != nil {
-		t.Fatal(err)
-	}
+	csr, _ := testcerts.CSR(t, key, testcerts.Names(cn, cn))
 	return csr
 }
 

@@ -2,17 +2,14 @@ package pkitest
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/internal/testcerts"
 	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat"
 )
 
@@ -27,18 +24,7 @@ func newDriver(t *testing.T, s *Server, conf map[string]interface{}) pkicompat.D
 
 func testCSR(t *testing.T, cn string) *x509.CertificateRequest {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	der, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{Subject: pkix.Name{CommonName: cn}}, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	csr, err := x509.ParseCertificateRequest(der)
-	if err != nil {
-		t.Fatal(err)
-	}
+	csr, _ := testcerts.CSR(t, testcerts.ECKey(t), testcerts.Names(cn))
 	return csr
 }
 

@@ -1,0 +1,55 @@
+// Package testcerts is the project's one kit for test keys and certificate requests, shared by
+// every package's tests (and by the compat_test module, which sits below this module's path).
+// Failures stop the test: a test that cannot make a key has nothing to assert.
+package testcerts
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"testing"
+)
+
+// ECKey is a fresh P-256 key.
+func ECKey(t testing.TB) *ecdsa.PrivateKey {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatalf("generating an EC key: %v", err)
+	}
+	return key
+}
+
+// RSAKey is a fresh RSA key of bits bits.
+func RSAKey(t testing.TB, bits int) *rsa.PrivateKey {
+	t.Helper()
+	key, err := rsa.GenerateKey(rand.Reader, bits)
+	if err != nil {
+		t.Fatalf("generating an RSA key: %v", err)
+	}
+	return key
+}
+
+// Names is a request template naming cn as the subject's common name and dnsNames as DNS SANs.
+func Names(cn string, dnsNames ...string) *x509.CertificateRequest {
+	return &x509.CertificateRequest{Subject: pkix.Name{CommonName: cn}, DNSNames: dnsNames}
+}
+
+// CSR signs tmpl with key and returns the parsed request and its PEM text.
+func CSR(t testing.TB, key crypto.Signer, tmpl *x509.CertificateRequest) (*x509.CertificateRequest, string) {
+	t.Helper()
+	der, err := x509.CreateCertificateRequest(rand.Reader, tmpl, key)
+	if err != nil {
+		t.Fatalf("creating a CSR: %v", err)
+	}
+	csr, err := x509.ParseCertificateRequest(der)
+	if err != nil {
+		t.Fatalf("parsing the CSR: %v", err)
+	}
+	return csr, string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der}))
+}
