@@ -107,7 +107,7 @@ func tidyFields() map[string]*framework.FieldSchema {
 }
 
 // parseTidyRequest reads and checks the request as native does, with native's error texts.
-func parseTidyRequest(d *framework.FieldData) (*tidyConfig, *logical.Response) {
+func parseTidyRequest(d *framework.FieldData) (*tidyConfig, error) {
 	r := &tidyConfig{
 		SafetyBuffer:       time.Duration(d.Get("safety_buffer").(int)) * time.Second,
 		IssuerSafetyBuffer: time.Duration(d.Get("issuer_safety_buffer").(int)) * time.Second,
@@ -128,29 +128,29 @@ func parseTidyRequest(d *framework.FieldData) (*tidyConfig, *logical.Response) {
 		{"acme_account_safety_buffer", r.AcmeSafetyBuffer},
 	} {
 		if b.val < time.Second {
-			return nil, logical.ErrorResponse(b.name + " must be greater than zero")
+			return nil, Invalid("%s must be greater than zero", b.name)
 		}
 	}
 	if s := d.Get("pause_duration").(string); s != "" {
 		pause, err := parseutil.ParseDurationSecond(s)
 		if err != nil {
-			return nil, logical.ErrorResponse(fmt.Sprintf("Error parsing pause_duration: %v", err))
+			return nil, Invalid("Error parsing pause_duration: %v", err)
 		}
 		if pause < 0 {
-			return nil, logical.ErrorResponse("received invalid, negative pause_duration")
+			return nil, Invalid("received invalid, negative pause_duration")
 		}
 		r.PauseDuration = pause
 	}
 	if r.CertMetadata {
-		return nil, logical.ErrorResponse(tidyMetadataRefusal)
+		return nil, Invalid("%s", tidyMetadataRefusal)
 	}
 	return r, nil
 }
 
 func (t *tidyRunner) handleTidy(_ context.Context, req *logical.Request, d *framework.FieldData) (*logical.Response, error) {
-	params, refusal := parseTidyRequest(d)
-	if refusal != nil {
-		return refusal, nil
+	params, err := parseTidyRequest(d)
+	if err != nil {
+		return respond(err)
 	}
 	if !t.start(params, req.Storage) {
 		resp := &logical.Response{}

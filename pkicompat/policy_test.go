@@ -27,8 +27,8 @@ func policyRole(t testing.TB, change func(r *roleEntry)) *roleEntry {
 	if change != nil {
 		change(r)
 	}
-	if msg := r.validateAndNormalise(); msg != "" {
-		t.Fatalf("test role invalid: %s", msg)
+	if err := r.validateAndNormalise(); err != nil {
+		t.Fatalf("test role invalid: %v", err)
 	}
 	return r
 }
