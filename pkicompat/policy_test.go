@@ -1,6 +1,7 @@
 package pkicompat
 
 import (
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
@@ -17,6 +18,8 @@ import (
 	"testing"
 
 	"github.com/hashicorp/vault/sdk/helper/certutil"
+
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/internal/testcerts"
 )
 
 // policyRole builds a role the way a write with these settings stores it (native defaults, then
@@ -336,14 +339,11 @@ func TestApproveSubjectSubjectFields(t *testing.T) {
 // policyTestCSR builds a CSR with the given key and names.
 func policyTestCSR(t testing.TB, key interface{}, tmpl *x509.CertificateRequest) *x509.CertificateRequest {
 	t.Helper()
-	der, err := x509.CreateCertificateRequest(rand.Reader, tmpl, key)
-	if err != nil {
-		t.Fatal(err)
+	signer, ok := key.(crypto.Signer)
+	if !ok {
+		t.Fatalf("%T is not a signing key", key)
 	}
-	csr, err := x509.ParseCertificateRequest(der)
-	if err != nil {
-		t.Fatal(err)
-	}
+	csr, _ := testcerts.CSR(t, signer, tmpl)
 	return csr
 }
 
