@@ -10,7 +10,7 @@ import (
 	"github.com/kfpki/vault-plugin-secrets-keyfactor/internal/testcerts"
 )
 
-// nameScenarios probe the corners of native's name policy (contract section 3) that a
+// nameScenarios probe the corners of native's name policy (hostnames, wildcards, globs, bare domains, subdomains) that a
 // re-implementation most easily gets wrong.
 func nameScenarios(t *testing.T) []scenario {
 	ecKey := mustECKey(t)

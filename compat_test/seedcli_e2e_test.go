@@ -20,10 +20,10 @@ import (
 	"github.com/kfpki/vault-plugin-secrets-keyfactor/internal/testcerts"
 )
 
-// The old Keyfactor plugin's documentation (the seed) ends with a command reference for a mount
-// named "keyfactor". Its users move to this plugin with those commands in their scripts, so each
-// one runs here verbatim through the real vault CLI. Where the reference has placeholders the
-// values are the seed's own examples (kftrain.lab, hashiwebserver, foo.kftrain.lab, myCA,
+// The old Keyfactor plugin's documentation ends with a command reference for a mount named
+// "keyfactor". Its users move to this plugin with those commands in their scripts, so each one
+// runs here verbatim through the real vault CLI. Where that reference has placeholders the values
+// are the documentation's own examples (kftrain.lab, hashiwebserver, foo.kftrain.lab, myCA,
 // test.com, testMetadata).
 
 const (

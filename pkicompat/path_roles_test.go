@@ -116,7 +116,7 @@ func TestRoleWriteDefaultsMatchNative(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(want) != 48 {
-		t.Fatalf("native default role has %d keys, contract says 48", len(want))
+		t.Fatalf("native default role has %d keys, native answers 48", len(want))
 	}
 	// This engine's own keys, listed as deliberate differences.
 	want["ca"] = ""
