@@ -237,3 +237,26 @@ func TestConfigFieldsDeclareSecretsSensitive(t *testing.T) {
 		}
 	}
 }
+
+// A stored value of the wrong JSON type is refused naming the field, never echoing the value
+// (it may be a secret).
+func TestConfigDecodingNamesTheFieldNotTheValue(t *testing.T) {
+	for _, tc := range []struct {
+		raw   string
+		field string
+	}{
+		{`{"url":"https://host","username":"u","password":918273645}`, "password"},
+		{`{"url":"https://host","client_secret":["918273645"]}`, "client_secret"},
+		{`{"url":"https://host","scopes":{"a":"918273645"}}`, "scopes"},
+		{`{"url":"https://host","timeout":{"s":918273645}}`, "timeout"},
+		{`["918273645"]`, "JSON object"},
+	} {
+		_, _, err := NewProvider().NewDriver(json.RawMessage(tc.raw))
+		if err == nil || !strings.Contains(err.Error(), tc.field) || strings.Contains(err.Error(), "918273645") {
+			t.Errorf("%s: %v, want an error naming %q without the value", tc.raw, err, tc.field)
+		}
+		if !hasStatus(err, http.StatusBadRequest) {
+			t.Errorf("%s: %v is not a 400", tc.raw, err)
+		}
+	}
+}
