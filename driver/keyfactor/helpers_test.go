@@ -3,7 +3,6 @@ package keyfactor
 import (
 	"crypto"
 	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -28,11 +27,7 @@ type testPKI struct {
 
 func newKey(t testing.TB) *ecdsa.PrivateKey {
 	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
+	return testcerts.ECKey(t)
 }
 
 func newTestPKI(t *testing.T) *testPKI {
@@ -44,14 +39,14 @@ func newTestPKI(t *testing.T) *testPKI {
 		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
 		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
 	}
-	p.root = mustCreate(t, rootTmpl, rootTmpl, p.rootKey.Public(), p.rootKey)
+	p.root = testcerts.Issue(t, rootTmpl, rootTmpl, p.rootKey.Public(), p.rootKey)
 	issTmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "Test Issuing"},
 		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
 		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
 		CRLDistributionPoints: []string{"http://crl.example.com/CertEnroll/Test%20Root.crl"},
 	}
-	p.issuing = mustCreate(t, issTmpl, p.root, p.issuingKey.Public(), p.rootKey)
+	p.issuing = testcerts.Issue(t, issTmpl, p.root, p.issuingKey.Public(), p.rootKey)
 	return p
 }
 
@@ -62,7 +57,7 @@ func (p *testPKI) leaf(t *testing.T, pub crypto.PublicKey, cn string, serial int
 		NotBefore: time.Now().Add(-time.Minute), NotAfter: time.Now().Add(time.Hour),
 		CRLDistributionPoints: cdp,
 	}
-	return mustCreate(t, tmpl, p.issuing, pub, p.issuingKey)
+	return testcerts.Issue(t, tmpl, p.issuing, pub, p.issuingKey)
 }
 
 func (p *testPKI) crl(t *testing.T, next time.Duration, revoked ...int64) []byte {
@@ -76,19 +71,6 @@ func (p *testPKI) crl(t *testing.T, next time.Duration, revoked ...int64) []byte
 		t.Fatal(err)
 	}
 	return der
-}
-
-func mustCreate(t *testing.T, tmpl, parent *x509.Certificate, pub crypto.PublicKey, key crypto.Signer) *x509.Certificate {
-	t.Helper()
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
 }
 
 func newCSR(t testing.TB, key crypto.Signer, cn string) *x509.CertificateRequest {

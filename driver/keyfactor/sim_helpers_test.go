@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kfpki/vault-plugin-secrets-keyfactor/driver/keyfactor/commandtest"
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/internal/testcerts"
 	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat/cadriver"
 )
 
@@ -50,7 +51,7 @@ func newClientIdentity(t *testing.T) *clientIdentity {
 		NotBefore: time.Now().Add(-time.Minute), NotAfter: time.Now().Add(time.Hour),
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
 	}
-	cert := mustCreate(t, tmpl, pki.issuing, key.Public(), pki.issuingKey)
+	cert := testcerts.Issue(t, tmpl, pki.issuing, key.Public(), pki.issuingKey)
 	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
 	if err != nil {
 		t.Fatal(err)

@@ -53,3 +53,18 @@ func CSR(t testing.TB, key crypto.Signer, tmpl *x509.CertificateRequest) (*x509.
 	}
 	return csr, string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der}))
 }
+
+// Issue signs tmpl for pub with signer under parent (tmpl itself for a self-signed certificate)
+// and returns the parsed certificate.
+func Issue(t testing.TB, tmpl, parent *x509.Certificate, pub crypto.PublicKey, signer crypto.Signer) *x509.Certificate {
+	t.Helper()
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, signer)
+	if err != nil {
+		t.Fatalf("creating certificate %q: %v", tmpl.Subject.CommonName, err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatalf("parsing certificate %q: %v", tmpl.Subject.CommonName, err)
+	}
+	return cert
+}
