@@ -1,6 +1,7 @@
-// Package keyfactor is the pkicompat Driver for Keyfactor Command: it signs CSRs, revokes
-// certificates, and reads CA chains, CRLs and revocation status over Command's REST API. It
-// knows nothing of Vault paths; pkicompat decides what may be issued.
+// Package keyfactor is the Driver (package cadriver) for Keyfactor Command: it signs CSRs,
+// revokes certificates, and reads CA chains, CRLs and revocations made in Command over Command's
+// REST API. It knows nothing of Vault (it imports cadriver, x/oauth2 and the standard library
+// only); the engine decides what may be issued.
 package keyfactor
 
 import (
