@@ -139,7 +139,7 @@ func (b *backend) storeRole(ctx context.Context, req *logical.Request, d *framew
 	previousLease := base.GenerateLease != nil && *base.GenerateLease
 	role := base
 	if err := applyRoleFields(role, d); err != nil {
-		return logical.ErrorResponse(err.Error()), nil
+		return respond(Invalid("%s", err.Error()))
 	}
 
 	if err := role.validateAndNormalise(); err != nil {
