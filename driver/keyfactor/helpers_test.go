@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/asn1"
 	"encoding/json"
 	"encoding/pem"
 	"math/big"
@@ -86,35 +85,7 @@ func pemOf(c *x509.Certificate) []byte {
 // p7b builds a certificates-only PKCS#7 bundle, as Command's P7B download returns.
 func p7b(t *testing.T, certs ...*x509.Certificate) []byte {
 	t.Helper()
-	var raw []byte
-	for _, c := range certs {
-		raw = append(raw, c.Raw...)
-	}
-	sd := struct {
-		Version          int
-		DigestAlgorithms asn1.RawValue
-		ContentInfo      struct{ ContentType asn1.ObjectIdentifier }
-		Certificates     asn1.RawValue
-		SignerInfos      asn1.RawValue
-	}{
-		Version:          1,
-		DigestAlgorithms: asn1.RawValue{Class: asn1.ClassUniversal, Tag: asn1.TagSet, IsCompound: true},
-		Certificates:     asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0, IsCompound: true, Bytes: raw},
-		SignerInfos:      asn1.RawValue{Class: asn1.ClassUniversal, Tag: asn1.TagSet, IsCompound: true},
-	}
-	sd.ContentInfo.ContentType = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 1}
-	inner, err := asn1.Marshal(sd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := asn1.Marshal(struct {
-		ContentType asn1.ObjectIdentifier
-		Content     asn1.RawValue
-	}{oidSignedData, asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0, IsCompound: true, Bytes: inner}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return testcerts.CertsOnlyPKCS7(t, certs...)
 }
 
 // fakeCommand serves handler as a plain-HTTP Command for unit tests of parsing and mapping; the

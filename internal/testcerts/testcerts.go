@@ -11,6 +11,7 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/asn1"
 	"encoding/pem"
 	"testing"
 )
@@ -67,4 +68,41 @@ func Issue(t testing.TB, tmpl, parent *x509.Certificate, pub crypto.PublicKey, s
 		t.Fatalf("parsing certificate %q: %v", tmpl.Subject.CommonName, err)
 	}
 	return cert
+}
+
+// CertsOnlyPKCS7 is a certificates-only PKCS#7 SignedData bundle (RFC 2315: no signers, no
+// content), DER encoded: what Command's P7B download and many CA tools return for a chain.
+func CertsOnlyPKCS7(t testing.TB, certs ...*x509.Certificate) []byte {
+	t.Helper()
+	var raw []byte
+	for _, c := range certs {
+		raw = append(raw, c.Raw...)
+	}
+	emptySet := asn1.RawValue{Class: asn1.ClassUniversal, Tag: asn1.TagSet, IsCompound: true}
+	signedData := struct {
+		Version          int
+		DigestAlgorithms asn1.RawValue
+		ContentInfo      struct{ ContentType asn1.ObjectIdentifier }
+		Certificates     asn1.RawValue
+		SignerInfos      asn1.RawValue
+	}{
+		Version:          1,
+		DigestAlgorithms: emptySet,
+		Certificates:     asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0, IsCompound: true, Bytes: raw},
+		SignerInfos:      emptySet,
+	}
+	signedData.ContentInfo.ContentType = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 1} // data
+	inner, err := asn1.Marshal(signedData)
+	if err != nil {
+		t.Fatalf("encoding PKCS#7 SignedData: %v", err)
+	}
+	out, err := asn1.Marshal(struct {
+		ContentType asn1.ObjectIdentifier
+		Content     asn1.RawValue
+	}{asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 2}, // signedData
+		asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0, IsCompound: true, Bytes: inner}})
+	if err != nil {
+		t.Fatalf("encoding PKCS#7 ContentInfo: %v", err)
+	}
+	return out
 }
