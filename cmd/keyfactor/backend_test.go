@@ -12,37 +12,30 @@ import (
 	"strings"
 	"testing"
 
-	hclog "github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/vault/sdk/logical"
 
 	"github.com/kfpki/vault-plugin-secrets-keyfactor/driver/keyfactor"
 	"github.com/kfpki/vault-plugin-secrets-keyfactor/driver/keyfactor/commandtest"
 	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat"
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat/pkitest"
 )
 
 // mountedPlugin is the backend exactly as this binary serves it, on in-memory storage.
 type mountedPlugin struct {
-	t       testing.TB
-	backend logical.Backend
-	storage logical.Storage
+	t     testing.TB
+	mount *pkitest.Mount
 }
 
 func newPlugin(t testing.TB) *mountedPlugin {
 	t.Helper()
-	storage := &logical.InmemStorage{}
-	conf := &logical.BackendConfig{Logger: hclog.NewNullLogger(), System: logical.TestSystemView(), StorageView: storage}
-	b, err := pkicompat.Factory(keyfactor.NewProvider())(context.Background(), conf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &mountedPlugin{t: t, backend: b, storage: storage}
+	m := pkitest.NewMount(t, pkicompat.Factory(keyfactor.NewProvider()), nil, logical.TestSystemView())
+	return &mountedPlugin{t: t, mount: m}
 }
 
 // do sends one request and returns the HTTP status Vault would answer and the error text.
 func (p *mountedPlugin) do(op logical.Operation, path string, data map[string]interface{}) (int, string) {
 	p.t.Helper()
-	req := &logical.Request{Operation: op, Path: path, Data: data, Storage: p.storage}
-	resp, err := p.backend.HandleRequest(context.Background(), req)
+	req, resp, err := p.mount.Handle(op, path, data)
 	status, rerr := logical.RespondErrorCommon(req, resp, err)
 	if rerr == nil {
 		if status == 0 {
@@ -74,7 +67,7 @@ func (p *mountedPlugin) configure(srv *commandtest.Server, password string) {
 // countCerts is how many certificate records the mount holds.
 func (p *mountedPlugin) countCerts() int {
 	p.t.Helper()
-	keys, err := p.storage.List(context.Background(), "certs/")
+	keys, err := p.mount.Storage.List(context.Background(), "certs/")
 	if err != nil {
 		p.t.Fatal(err)
 	}
@@ -387,8 +380,7 @@ func TestRevocationInCommandReachesVault(t *testing.T) {
 	p := newPlugin(t)
 	p.configure(srv, commandtest.DefaultPassword)
 
-	req := &logical.Request{Operation: logical.UpdateOperation, Path: "issue/web", Data: map[string]interface{}{"common_name": "console.example.com"}, Storage: p.storage}
-	resp, err := p.backend.HandleRequest(context.Background(), req)
+	_, resp, err := p.mount.Handle(logical.UpdateOperation, "issue/web", map[string]interface{}{"common_name": "console.example.com"})
 	if err != nil || resp == nil || resp.IsError() {
 		t.Fatalf("issue: %v %v", err, resp)
 	}
@@ -400,7 +392,7 @@ func TestRevocationInCommandReachesVault(t *testing.T) {
 
 	readRevocationTime := func() int64 {
 		t.Helper()
-		resp, err := p.backend.HandleRequest(context.Background(), &logical.Request{Operation: logical.ReadOperation, Path: "cert/" + serial, Storage: p.storage})
+		resp, err := p.mount.Backend.HandleRequest(context.Background(), &logical.Request{Operation: logical.ReadOperation, Path: "cert/" + serial, Storage: p.mount.Storage})
 		if err != nil || resp == nil {
 			t.Fatalf("cert read: %v %v", err, resp)
 		}
@@ -410,13 +402,13 @@ func TestRevocationInCommandReachesVault(t *testing.T) {
 		t.Fatalf("revoked before any sync: revocation_time %d", got)
 	}
 	// Vault's rollback manager sends this about once a minute; it runs PeriodicFunc.
-	if _, err := p.backend.HandleRequest(context.Background(), &logical.Request{Operation: logical.RollbackOperation, Storage: p.storage}); err != nil {
+	if _, err := p.mount.Backend.HandleRequest(context.Background(), &logical.Request{Operation: logical.RollbackOperation, Storage: p.mount.Storage}); err != nil {
 		t.Fatalf("rollback: %v", err)
 	}
 	if got := readRevocationTime(); got == 0 {
 		t.Fatal("cert/:serial does not show the revocation made in Command after the sync")
 	}
-	list, err := p.backend.HandleRequest(context.Background(), &logical.Request{Operation: logical.ListOperation, Path: "certs/revoked/", Storage: p.storage})
+	list, err := p.mount.Backend.HandleRequest(context.Background(), &logical.Request{Operation: logical.ListOperation, Path: "certs/revoked/", Storage: p.mount.Storage})
 	if err != nil || list == nil {
 		t.Fatalf("certs/revoked/: %v %v", err, list)
 	}
@@ -428,7 +420,7 @@ func TestRevocationInCommandReachesVault(t *testing.T) {
 // commandCertificateID is the Keyfactor id the plugin recorded for serial.
 func commandCertificateID(t *testing.T, p *mountedPlugin, serial string) int {
 	t.Helper()
-	entry, err := p.storage.Get(context.Background(), "certs/"+strings.ReplaceAll(serial, ":", "-"))
+	entry, err := p.mount.Storage.Get(context.Background(), "certs/"+strings.ReplaceAll(serial, ":", "-"))
 	if err != nil || entry == nil {
 		t.Fatalf("no record for %s: %v", serial, err)
 	}
@@ -481,19 +473,12 @@ func TestInvalidateReplacesTheDriverOnOtherNodes(t *testing.T) {
 	t.Cleanup(srv.Close)
 	nodeA := newPlugin(t)
 	nodeA.configure(srv, commandtest.DefaultPassword)
-	nodeB := &mountedPlugin{t: t, storage: nodeA.storage}
-	b, err := pkicompat.Factory(keyfactor.NewProvider())(context.Background(), &logical.BackendConfig{
-		Logger: hclog.NewNullLogger(), System: logical.TestSystemView(), StorageView: nodeA.storage,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	nodeB.backend = b
+	nodeB := &mountedPlugin{t: t, mount: pkitest.NewMount(t, pkicompat.Factory(keyfactor.NewProvider()), nodeA.mount.Storage, logical.TestSystemView())}
 
 	issuerCN := func(p *mountedPlugin) string {
 		t.Helper()
-		resp, err := p.backend.HandleRequest(context.Background(), &logical.Request{
-			Operation: logical.UpdateOperation, Path: "issue/web", Storage: p.storage,
+		resp, err := p.mount.Backend.HandleRequest(context.Background(), &logical.Request{
+			Operation: logical.UpdateOperation, Path: "issue/web", Storage: p.mount.Storage,
 			Data: map[string]interface{}{"common_name": "node.example.com"},
 		})
 		if err != nil || resp == nil || resp.IsError() {
@@ -518,7 +503,7 @@ func TestInvalidateReplacesTheDriverOnOtherNodes(t *testing.T) {
 	if got := issuerCN(nodeB); got != commandtest.DefaultCALogicalName {
 		t.Fatalf("node B dropped its driver without an invalidation (issued from %q)", got)
 	}
-	nodeB.backend.InvalidateKey(context.Background(), "config")
+	nodeB.mount.Backend.InvalidateKey(context.Background(), "config")
 	if got := issuerCN(nodeB); got != commandtest.ECCALogicalName {
 		t.Fatalf("node B issued from %q after the invalidation, want %q", got, commandtest.ECCALogicalName)
 	}

@@ -7,7 +7,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat"
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat/cadriver"
 )
 
 // CheckConnection proves, when config is written, that the credentials work
@@ -33,7 +33,7 @@ func (d *keyfactorDriver) CheckConnection(ctx context.Context) ([]string, error)
 	var tmpl *templateRecord
 	if template != "" && templatesErr == nil {
 		if tmpl = findTemplate(templates, template); tmpl == nil {
-			return warnings, pkicompat.Invalid("template %q does not exist in Keyfactor Command (use the template's short name)", template)
+			return warnings, cadriver.Invalid("template %q does not exist in Keyfactor Command (use the template's short name)", template)
 		}
 	}
 	// From Command 25.1 enrollment settings live on enrollment patterns and the template's own
@@ -41,7 +41,7 @@ func (d *keyfactorDriver) CheckConnection(ctx context.Context) ([]string, error)
 	// (below) cannot vouch for the template.
 	templateFlagClear := tmpl != nil && int64(tmpl.AllowedEnrollmentTypes)&enrollmentTypeCSR == 0
 	refuseTemplateFlag := func() error {
-		return pkicompat.Invalid("template %q does not allow CSR enrollment in Keyfactor Command; enable CSR enrollment on the template", template)
+		return cadriver.Invalid("template %q does not allow CSR enrollment in Keyfactor Command; enable CSR enrollment on the template", template)
 	}
 
 	if ca != "" {
@@ -87,13 +87,13 @@ func checkEnrollmentContext(c *csrContext, ca, template string) ([]string, error
 	var warnings []string
 	if template == "" {
 		if ca != "" && !contextHasCA(c, ca) {
-			return nil, pkicompat.Invalid("CA '%s' is not available for CSR enrollment to the plugin's Keyfactor Command identity", ca)
+			return nil, cadriver.Invalid("CA '%s' is not available for CSR enrollment to the plugin's Keyfactor Command identity", ca)
 		}
 		return nil, nil
 	}
 	t := findContextTemplate(c, template)
 	if t == nil {
-		return nil, pkicompat.Invalid("template %q is not available for CSR enrollment to the plugin's Keyfactor Command identity (grant it enroll permission on the template)", template)
+		return nil, cadriver.Invalid("template %q is not available for CSR enrollment to the plugin's Keyfactor Command identity (grant it enroll permission on the template)", template)
 	}
 	if ca == "" {
 		return nil, nil
@@ -112,7 +112,7 @@ func checkEnrollmentContext(c *csrContext, ca, template string) ([]string, error
 	for _, a := range t.CAs {
 		allowed = append(allowed, a.Name)
 	}
-	return nil, pkicompat.Invalid("CA '%s' is not allowed for template %q in Keyfactor Command (allowed: %s)", ca, template, strings.Join(allowed, ", "))
+	return nil, cadriver.Invalid("CA '%s' is not allowed for template %q in Keyfactor Command (allowed: %s)", ca, template, strings.Join(allowed, ", "))
 }
 
 // findContextTemplate finds a template of the enrollment context by its short or display name.
@@ -201,9 +201,9 @@ func (d *keyfactorDriver) checkCAList(ctx context.Context, ca string) ([]string,
 			continue
 		}
 		if rec.AllowedEnrollmentTypes != nil && int64(*rec.AllowedEnrollmentTypes)&enrollmentTypeCSR == 0 {
-			return nil, pkicompat.Invalid("CA '%s' does not allow CSR enrollment in Keyfactor Command", ca)
+			return nil, cadriver.Invalid("CA '%s' does not allow CSR enrollment in Keyfactor Command", ca)
 		}
 		return nil, nil
 	}
-	return nil, pkicompat.Invalid(`CA '%s' does not exist in Keyfactor Command (use "HostName\LogicalName" or the logical name)`, ca)
+	return nil, cadriver.Invalid(`CA '%s' does not exist in Keyfactor Command (use "HostName\LogicalName" or the logical name)`, ca)
 }

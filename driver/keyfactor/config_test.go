@@ -2,14 +2,14 @@ package keyfactor
 
 import (
 	"encoding/json"
-	"errors"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat"
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat/cadriver"
 )
 
 // basicConf is a minimal valid configuration; tests copy and modify it.
@@ -67,12 +67,11 @@ func TestNewDriverRejectsBadConfig(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			d, _, err := NewProvider().NewDriver(tc.conf)
+			d, _, err := NewProvider().NewDriver(configJSON(tc.conf))
 			if err == nil {
 				t.Fatalf("NewDriver accepted %v (driver %T)", tc.conf, d)
 			}
-			var ve *pkicompat.ValidationError
-			if !errors.As(err, &ve) {
+			if !hasStatus(err, http.StatusBadRequest) {
 				t.Errorf("error %T is not a ValidationError: %v", err, err)
 			}
 			for _, want := range tc.wantErr {
@@ -166,7 +165,7 @@ func TestConfigDecoding(t *testing.T) {
 			if tc.scopes != nil {
 				conf["scopes"] = tc.scopes
 			}
-			cfg, _, err := decodeConfig(conf)
+			cfg, _, err := decodeConfig(configJSON(conf))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -205,11 +204,11 @@ func TestNewDriverWarnings(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			d, warnings, err := NewProvider().NewDriver(tc.conf)
+			d, warnings, err := NewProvider().NewDriver(configJSON(tc.conf))
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer d.(pkicompat.Closer).Close()
+			defer d.(cadriver.Closer).Close()
 			joined := strings.Join(warnings, "\n")
 			if len(tc.want) == 0 && len(warnings) != 0 {
 				t.Errorf("unexpected warnings %q", joined)
@@ -239,6 +238,29 @@ func TestConfigFieldsDeclareSecretsSensitive(t *testing.T) {
 		want := n == "password" || n == "client_secret" || n == "access_token" || n == "client_key"
 		if s != want {
 			t.Errorf("field %q sensitive=%v, want %v", n, s, want)
+		}
+	}
+}
+
+// A stored value of the wrong JSON type is refused naming the field, never echoing the value
+// (it may be a secret).
+func TestConfigDecodingNamesTheFieldNotTheValue(t *testing.T) {
+	for _, tc := range []struct {
+		raw   string
+		field string
+	}{
+		{`{"url":"https://host","username":"u","password":918273645}`, "password"},
+		{`{"url":"https://host","client_secret":["918273645"]}`, "client_secret"},
+		{`{"url":"https://host","scopes":{"a":"918273645"}}`, "scopes"},
+		{`{"url":"https://host","timeout":{"s":918273645}}`, "timeout"},
+		{`["918273645"]`, "JSON object"},
+	} {
+		_, _, err := NewProvider().NewDriver(json.RawMessage(tc.raw))
+		if err == nil || !strings.Contains(err.Error(), tc.field) || strings.Contains(err.Error(), "918273645") {
+			t.Errorf("%s: %v, want an error naming %q without the value", tc.raw, err, tc.field)
+		}
+		if !hasStatus(err, http.StatusBadRequest) {
+			t.Errorf("%s: %v is not a 400", tc.raw, err)
 		}
 	}
 }

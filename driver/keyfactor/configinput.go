@@ -9,7 +9,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat"
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat/cadriver"
 )
 
 // Config values that name files: client_cert, client_key and command_cert_path are inline PEM
@@ -87,22 +87,22 @@ func (d *keyfactorDriver) authFieldNames() string {
 // status. Issuance-time failures never pass through here.
 func (d *keyfactorDriver) connectionInputError(err error) error {
 	var ce *CommandError
-	var ue *pkicompat.UnavailableError
+	var ue *cadriver.UnavailableError
 	switch {
 	case errors.As(err, &ce) && ce.Op == "TLS handshake":
-		return pkicompat.Invalid("url/command_cert_path: Keyfactor Command's TLS certificate is not trusted (%s); set command_cert_path to the CA that signed it", ce.Message)
+		return cadriver.Invalid("url/command_cert_path: Keyfactor Command's TLS certificate is not trusted (%s); set command_cert_path to the CA that signed it", ce.Message)
 	case errors.As(err, &ce) && ce.Peer != "":
-		return pkicompat.Invalid("%s: %s", d.authFieldNames(), ce.Error())
+		return cadriver.Invalid("%s: %s", d.authFieldNames(), ce.Error())
 	case errors.As(err, &ce) && (ce.HTTPStatus == http.StatusUnauthorized || ce.HTTPStatus == http.StatusForbidden):
-		return pkicompat.Invalid("%s: %s", d.authFieldNames(), ce.Error())
+		return cadriver.Invalid("%s: %s", d.authFieldNames(), ce.Error())
 	case errors.As(err, &ce) && ce.HTTPStatus >= 400 && ce.HTTPStatus < 500 && ce.HTTPStatus != http.StatusTooManyRequests:
-		return pkicompat.Invalid("url/api_path: no Keyfactor API answered at %s (%s); check the scheme (http or https), host, port and api_path", d.settings.apiBase.Redacted(), ce.Error())
+		return cadriver.Invalid("url/api_path: no Keyfactor API answered at %s (%s); check the scheme (http or https), host, port and api_path", d.settings.apiBase.Redacted(), ce.Error())
 	case errors.As(err, &ue) && !ue.Timeout:
 		field := "url"
 		if d.settings.auth == authOAuth && strings.Contains(ue.Message, "token endpoint") {
 			field = "token_url"
 		}
-		return pkicompat.Invalid("%s: %s", field, ue.Message)
+		return cadriver.Invalid("%s: %s", field, ue.Message)
 	}
 	return fmt.Errorf("connection check failed: %w", err)
 }

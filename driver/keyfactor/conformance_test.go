@@ -25,7 +25,7 @@ import (
 	kf "github.com/Keyfactor/keyfactor-go-client-sdk/v25/api/keyfactor/v1"
 
 	"github.com/kfpki/vault-plugin-secrets-keyfactor/driver/keyfactor/commandtest"
-	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat"
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat/cadriver"
 )
 
 // sdkOperation is one Command operation with the SDK models of its bodies.
@@ -235,10 +235,10 @@ func TestConformanceWithKeyfactorSDK(t *testing.T) {
 			if _, err := d.downloadChain(ctx, id); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := d.Status(ctx, &pkicompat.StatusRequest{CertificateID: issued.CertificateID}); err != nil {
+			if _, err := d.stateInCommand(ctx, issued.CertificateID, nil); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := d.Revoke(ctx, &pkicompat.RevokeRequest{Certificate: issued.Certificate, Reason: 4}); err != nil {
+			if _, err := d.Revoke(ctx, &cadriver.RevokeRequest{Certificate: issued.Certificate}); err != nil {
 				t.Fatal(err)
 			}
 			if _, err := d.RevokedSince(ctx, "", time.Now().Add(-time.Hour)); err != nil {

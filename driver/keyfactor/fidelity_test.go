@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/kfpki/vault-plugin-secrets-keyfactor/driver/keyfactor/commandtest"
-	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat"
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat/cadriver"
 )
 
 // TestCheckConnectionFindsTemplateBeyondFirstPage: AD CS brings dozens of templates into
@@ -48,11 +48,11 @@ func TestRevokeByCertificateOnCommand10SendsPercent20(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := d.Revoke(ctx, &pkicompat.RevokeRequest{Certificate: issued.Certificate, Reason: 1}); err != nil {
+	if _, err := d.Revoke(ctx, &cadriver.RevokeRequest{Certificate: issued.Certificate}); err != nil {
 		t.Fatalf("revoke by certificate on Command 10: %v", err)
 	}
-	st, err := d.Status(ctx, &pkicompat.StatusRequest{CertificateID: issued.CertificateID})
-	if err != nil || !st.Revoked {
+	st, err := d.stateInCommand(ctx, issued.CertificateID, nil)
+	if err != nil || !st.revoked {
 		t.Fatalf("status after revoke: %+v, %v", st, err)
 	}
 }
@@ -72,14 +72,14 @@ func TestRevokeByCertificateOfADCSIssuer(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			st, err := d.Status(ctx, &pkicompat.StatusRequest{Certificate: issued.Certificate})
-			if err != nil || st.Revoked {
+			st, err := d.stateInCommand(ctx, "", issued.Certificate)
+			if err != nil || st.revoked {
 				t.Fatalf("status by certificate: %+v, %v", st, err)
 			}
-			if _, err := d.Revoke(ctx, &pkicompat.RevokeRequest{Certificate: issued.Certificate, Reason: 4}); err != nil {
+			if _, err := d.Revoke(ctx, &cadriver.RevokeRequest{Certificate: issued.Certificate}); err != nil {
 				t.Fatalf("revoke by certificate: %v", err)
 			}
-			if st, err := d.Status(ctx, &pkicompat.StatusRequest{CertificateID: issued.CertificateID}); err != nil || !st.Revoked {
+			if st, err := d.stateInCommand(ctx, issued.CertificateID, nil); err != nil || !st.revoked {
 				t.Fatalf("status after revoke: %+v, %v", st, err)
 			}
 		})
@@ -95,7 +95,7 @@ func TestRevokeByCertificateWithTopBitSerial(t *testing.T) {
 	srv := startSim(t, commandtest.Profile25, nil, commandtest.WithSeed(seed))
 	d := simDriver(t, simConf(srv, authKindBasic, nil, nil))
 	ctx := context.Background()
-	var topBit *pkicompat.SignResponse
+	var topBit *cadriver.SignResponse
 	for i := 0; i < 4 && topBit == nil; i++ {
 		issued, err := d.Sign(ctx, signRequest(t, "serial.example.com"))
 		if err != nil {
@@ -108,7 +108,7 @@ func TestRevokeByCertificateWithTopBitSerial(t *testing.T) {
 	if topBit == nil {
 		t.Fatal("the simulator issued no serial with the top bit set")
 	}
-	if _, err := d.Revoke(ctx, &pkicompat.RevokeRequest{Certificate: topBit.Certificate, Reason: 1}); err != nil {
+	if _, err := d.Revoke(ctx, &cadriver.RevokeRequest{Certificate: topBit.Certificate}); err != nil {
 		t.Fatalf("revoke by certificate with a top-bit serial: %v", err)
 	}
 }
@@ -151,7 +151,7 @@ func containsText(list []string, sub string) bool {
 func TestClientCertConfigWarns(t *testing.T) {
 	id := newClientIdentity(t)
 	srv := startSim(t, commandtest.Profile25, id)
-	_, warnings, err := NewProvider().NewDriver(simConf(srv, authKindCert, id, nil))
+	_, warnings, err := NewProvider().NewDriver(configJSON(simConf(srv, authKindCert, id, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}

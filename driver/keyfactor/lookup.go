@@ -4,11 +4,10 @@ import (
 	"context"
 	"crypto/x509"
 	"fmt"
-	"math/big"
 	"strconv"
 	"strings"
 
-	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat"
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat/cadriver"
 )
 
 // certificateID returns the Keyfactor id of a certificate: the stored one, else the one found
@@ -17,7 +16,7 @@ func (d *keyfactorDriver) certificateID(ctx context.Context, stored string, cert
 	if s := strings.TrimSpace(stored); s != "" {
 		id, err := strconv.ParseInt(s, 10, 64)
 		if err != nil || id <= 0 {
-			return 0, pkicompat.Invalid("certificate id %q is not a Keyfactor certificate id (a positive decimal number)", s)
+			return 0, cadriver.Invalid("certificate id %q is not a Keyfactor certificate id (a positive decimal number)", s)
 		}
 		return id, nil
 	}
@@ -33,7 +32,7 @@ func (d *keyfactorDriver) certificateID(ctx context.Context, stored string, cert
 // per CA.
 func (d *keyfactorDriver) findBySerialAndIssuer(ctx context.Context, cert *x509.Certificate) (*certificateRecord, error) {
 	if cert == nil || cert.SerialNumber == nil {
-		return nil, pkicompat.Invalid("neither a Keyfactor certificate id nor a certificate was given")
+		return nil, cadriver.Invalid("neither a Keyfactor certificate id nor a certificate was given")
 	}
 	for _, spelling := range serialSpellings(cert.SerialNumber) {
 		query, err := pqlAllOf(pqlText("SerialNumber", spelling))
@@ -68,19 +67,6 @@ func (d *keyfactorDriver) findBySerialAndIssuer(ctx context.Context, cert *x509.
 			return bySerial[0], nil
 		}
 	}
-	return nil, &pkicompat.NotFoundError{Message: fmt.Sprintf(
-		"certificate with serial %s issued by %q not found in Keyfactor Command", colonHex(cert.SerialNumber), cert.Issuer.String())}
-}
-
-// colonHex is a serial as pkicompat stores it: lowercase hex byte pairs joined by colons.
-func colonHex(serial *big.Int) string {
-	b := serial.Bytes()
-	if len(b) == 0 {
-		b = []byte{0}
-	}
-	parts := make([]string, len(b))
-	for i, v := range b {
-		parts[i] = fmt.Sprintf("%02x", v)
-	}
-	return strings.Join(parts, ":")
+	return nil, &cadriver.NotFoundError{Message: fmt.Sprintf(
+		"certificate with serial %s issued by %q not found in Keyfactor Command", serialSpellings(cert.SerialNumber)[0], cert.Issuer.String())}
 }

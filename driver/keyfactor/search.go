@@ -65,20 +65,6 @@ func (d *keyfactorDriver) searchCertificates(ctx context.Context, q certQuery) (
 	return all, nil
 }
 
-// getCertificate reads one certificate record by Keyfactor id (GET /Certificates/{id}).
-func (d *keyfactorDriver) getCertificate(ctx context.Context, id int64) (*certificateRecord, error) {
-	var record certificateRecord
-	_, err := d.callJSON(ctx, apiCall{
-		method:   http.MethodGet,
-		path:     []string{"Certificates", strconv.FormatInt(id, 10)},
-		readOnly: true,
-	}, errorPolicy{notFoundIsCallers: true}, &record)
-	if err != nil {
-		return nil, err
-	}
-	return &record, nil
-}
-
 // downloadChain downloads a certificate with its chain as PKCS#7 (POST /Certificates/Download).
 // A download changes nothing in Command, so it may be retried.
 func (d *keyfactorDriver) downloadChain(ctx context.Context, id int64) ([]*x509.Certificate, error) {

@@ -109,12 +109,12 @@ func validateConfig(cfg *Config) (*settings, []string, error) {
 	}
 
 	switch {
-	case cfg.Timeout < 0:
+	case time.Duration(cfg.Timeout) < 0:
 		return nil, nil, fmt.Errorf("timeout: must not be negative")
-	case cfg.Timeout == 0:
+	case time.Duration(cfg.Timeout) == 0:
 		s.timeout = DefaultTimeout
 	default:
-		s.timeout = cfg.Timeout
+		s.timeout = time.Duration(cfg.Timeout)
 	}
 
 	if cfg.CommandCertPath != "" {

@@ -9,7 +9,7 @@ import (
 	"strings"
 )
 
-// certificateModel is CertificateRetrievalResponse (§5 of the reference). Nullable fields are
+// certificateModel is Command's CertificateRetrievalResponse (GET /Certificates). Nullable fields are
 // pointers without omitempty so they encode as null, as System.Text.Json does.
 type certificateModel struct {
 	ID                       int               `json:"Id"`

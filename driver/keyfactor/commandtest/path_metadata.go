@@ -23,7 +23,8 @@ type metadataModel struct {
 }
 
 // metadataModelOf renders a field. Inferred: DataType 1 String … 7 Email and Enrollment
-// 0 Optional / 1 Required, as the reference infers.
+// 0 Optional / 1 Required: the codes are not documented; this order follows the order Command's
+// UI lists the types and enrollment modes in.
 func metadataModelOf(m *metadataEntry) any {
 	enrollment := 0
 	if m.required {
