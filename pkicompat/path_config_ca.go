@@ -188,10 +188,12 @@ func (b *backend) configURLsPath() *framework.Path {
 			logical.ReadOperation: &framework.PathOperation{
 				Callback:     b.pathConfigURLsRead,
 				DisplayAttrs: &framework.DisplayAttributes{OperationSuffix: "urls-configuration"},
+				Responses:    nativeOK("pki-read-urls-configuration"),
 			},
 			logical.UpdateOperation: &framework.PathOperation{
 				Callback:     b.pathConfigURLsWrite,
 				DisplayAttrs: &framework.DisplayAttributes{OperationVerb: "configure", OperationSuffix: "urls"},
+				Responses:    nativeOK("pki-configure-urls"),
 			},
 		},
 		HelpSynopsis: "Native PKI's AIA URL settings, stored for compatibility; " + caName + " decides the URLs in certificates.",
@@ -261,10 +263,12 @@ func (b *backend) configCRLPath() *framework.Path {
 			logical.ReadOperation: &framework.PathOperation{
 				Callback:     b.pathConfigCRLRead,
 				DisplayAttrs: &framework.DisplayAttributes{OperationSuffix: "crl-configuration"},
+				Responses:    nativeOK("pki-read-crl-configuration"),
 			},
 			logical.UpdateOperation: &framework.PathOperation{
 				Callback:     b.pathConfigCRLWrite,
 				DisplayAttrs: &framework.DisplayAttributes{OperationVerb: "configure", OperationSuffix: "crl"},
+				Responses:    nativeOK("pki-configure-crl"),
 				// Storage writes must happen on the active node of the primary, as native's do.
 				ForwardPerformanceStandby:   true,
 				ForwardPerformanceSecondary: true,

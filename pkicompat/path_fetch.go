@@ -11,21 +11,23 @@ import (
 )
 
 func (b *backend) fetchPaths() []*framework.Path {
-	read := func(pattern string, fields map[string]*framework.FieldSchema, cb framework.OperationFunc, help string) *framework.Path {
+	// suffix is native's OperationSuffix for the same pattern ("|" separating the suffixes of
+	// the paths the pattern expands to, in order); native's response schema is the first's.
+	read := func(pattern string, fields map[string]*framework.FieldSchema, cb framework.OperationFunc, help, suffix string, extra ...map[string]framework.FieldType) *framework.Path {
 		return &framework.Path{
 			Pattern:      pattern,
 			Fields:       fields,
-			DisplayAttrs: &framework.DisplayAttributes{OperationPrefix: "pki", OperationVerb: "read"},
+			DisplayAttrs: &framework.DisplayAttributes{OperationPrefix: "pki", OperationSuffix: suffix},
 			Operations: map[logical.Operation]framework.OperationHandler{
-				logical.ReadOperation: &framework.PathOperation{Callback: cb},
+				logical.ReadOperation: &framework.PathOperation{Callback: cb, Responses: nativeOK("pki-read-"+strings.Split(suffix, "|")[0], extra...)},
 			},
 			HelpSynopsis: help,
 		}
 	}
-	list := func(pattern string, prefix string, help string) *framework.Path {
+	list := func(pattern string, prefix string, help, suffix string) *framework.Path {
 		return &framework.Path{
 			Pattern:      pattern,
-			DisplayAttrs: &framework.DisplayAttributes{OperationPrefix: "pki", OperationVerb: "list"},
+			DisplayAttrs: &framework.DisplayAttributes{OperationPrefix: "pki", OperationSuffix: suffix},
 			Operations: map[logical.Operation]framework.OperationHandler{
 				logical.ListOperation: &framework.PathOperation{
 					Callback: func(ctx context.Context, req *logical.Request, _ *framework.FieldData) (*logical.Response, error) {
@@ -46,17 +48,17 @@ func (b *backend) fetchPaths() []*framework.Path {
 		"ca":     legacyCAField,
 	}
 	return []*framework.Path{
-		read("ca(/pem)?", caOnly, b.pathFetchCARaw, "The default CA's certificate, raw DER (ca) or PEM (ca/pem)."),
-		read("ca_chain", caOnly, b.pathFetchCAChainRaw, "The default CA's chain as raw PEM."),
-		read("crl(/pem)?", caOnly, b.pathFetchCRLRaw, "The default CA's CRL, raw DER (crl) or PEM (crl/pem)."),
-		read("cert/ca_chain", caOnly, b.pathFetchCAChainJSON, "The default CA's chain as JSON."),
-		read("cert/crl", caOnly, b.pathFetchCRLJSON, "The default CA's CRL as JSON."),
-		read("cert/crl/raw(/pem)?", caOnly, b.pathFetchCRLRaw, "The default CA's CRL, raw DER or PEM."),
-		read("cert/(?P<serial>"+serialPattern+")/raw(/pem)?", serialFields, b.pathFetchCertRaw, "A certificate, raw DER or PEM."),
-		read("cert/(?P<serial>"+serialPattern+")", serialFields, b.pathFetchCertJSON, "A certificate with its revocation status."),
-		read(legacyCertPattern, serialFields, b.pathFetchCertJSON, "Same as cert/<serial>."),
-		list("certs/revoked/?$", revokedStoragePrefix, "Serials of revoked certificates."),
-		list("certs/?$", certStoragePrefix, "Serials of stored certificates."),
+		read("ca(/pem)?", caOnly, b.pathFetchCARaw, "The default CA's certificate, raw DER (ca) or PEM (ca/pem).", "ca-der|ca-pem"),
+		read("ca_chain", caOnly, b.pathFetchCAChainRaw, "The default CA's chain as raw PEM.", "ca-chain-pem"),
+		read("crl(/pem)?", caOnly, b.pathFetchCRLRaw, "The default CA's CRL, raw DER (crl) or PEM (crl/pem).", "crl-der|crl-pem"),
+		read("cert/ca_chain", caOnly, b.pathFetchCAChainJSON, "The default CA's chain as JSON.", "cert-ca-chain", authorityKeyIDField),
+		read("cert/crl", caOnly, b.pathFetchCRLJSON, "The default CA's CRL as JSON.", "cert-crl"),
+		read("cert/crl/raw(/pem)?", caOnly, b.pathFetchCRLRaw, "The default CA's CRL, raw DER or PEM.", "cert-crl-raw-der|cert-crl-raw-pem"),
+		read("cert/(?P<serial>"+serialPattern+")/raw(/pem)?", serialFields, b.pathFetchCertRaw, "A certificate, raw DER or PEM.", "cert-raw-der|cert-raw-pem"),
+		read("cert/(?P<serial>"+serialPattern+")", serialFields, b.pathFetchCertJSON, "A certificate with its revocation status.", "cert", authorityKeyIDField),
+		read(legacyCertPattern, serialFields, b.pathFetchCertJSON, "Same as cert/<serial>.", "cert-legacy-path", authorityKeyIDField),
+		list("certs/revoked/?$", revokedStoragePrefix, "Serials of revoked certificates.", "revoked-certs"),
+		list("certs/?$", certStoragePrefix, "Serials of stored certificates.", "certs"),
 	}
 }
 

@@ -38,12 +38,14 @@ func (b *backend) issuePaths() []*framework.Path {
 
 func (b *backend) issuePath(pattern string, mode issueMode, issuerScoped bool) *framework.Path {
 	verb := map[issueMode]string{modeIssue: "issue", modeSign: "sign", modeSignVerbatim: "sign-verbatim"}[mode]
+	attrs := nativeIssueAttrs(mode, issuerScoped)
 	return &framework.Path{
 		Pattern:      pattern,
 		Fields:       issueFields(mode),
-		DisplayAttrs: &framework.DisplayAttributes{OperationPrefix: "pki", OperationVerb: verb},
+		DisplayAttrs: attrs,
 		Operations: map[logical.Operation]framework.OperationHandler{
 			logical.UpdateOperation: &framework.PathOperation{
+				Responses: nativeOK(operationID(attrs, 0), authorityKeyIDField),
 				Callback: func(ctx context.Context, req *logical.Request, d *framework.FieldData) (*logical.Response, error) {
 					return b.handleIssue(ctx, req, d, mode, issuerScoped)
 				},

@@ -19,13 +19,15 @@ func (b *backend) issuerPaths() []*framework.Path {
 	refField := map[string]*framework.FieldSchema{
 		"issuer_ref": {Type: framework.TypeString, Description: `An issuer id, an issuer name, a CA name or "default".`},
 	}
-	read := func(pattern string, cb framework.OperationFunc, help string) *framework.Path {
+	// prefix and suffix are native's for the same pattern ("|" separating the suffixes of the
+	// paths the pattern expands to, in order); native's response schema is the first's.
+	read := func(pattern string, cb framework.OperationFunc, help, prefix, suffix string) *framework.Path {
 		return &framework.Path{
 			Pattern:      pattern,
 			Fields:       refField,
-			DisplayAttrs: &framework.DisplayAttributes{OperationPrefix: "pki", OperationVerb: "read"},
+			DisplayAttrs: &framework.DisplayAttributes{OperationPrefix: prefix, OperationSuffix: suffix},
 			Operations: map[logical.Operation]framework.OperationHandler{
-				logical.ReadOperation: &framework.PathOperation{Callback: cb},
+				logical.ReadOperation: &framework.PathOperation{Callback: cb, Responses: nativeOK(prefix + "-read-" + strings.Split(suffix, "|")[0])},
 			},
 			HelpSynopsis: help,
 		}
@@ -33,15 +35,15 @@ func (b *backend) issuerPaths() []*framework.Path {
 	return []*framework.Path{
 		{
 			Pattern:      "issuers/?$",
-			DisplayAttrs: &framework.DisplayAttributes{OperationPrefix: "pki", OperationVerb: "list", OperationSuffix: "issuers"},
+			DisplayAttrs: &framework.DisplayAttributes{OperationPrefix: "pki", OperationSuffix: "issuers"},
 			Operations: map[logical.Operation]framework.OperationHandler{
 				logical.ListOperation: &framework.PathOperation{Callback: b.pathListIssuers},
 			},
 			HelpSynopsis: "The CAs this mount has been configured with or has issued from.",
 		},
-		read("issuer/"+ref+"/(json|der|pem)", b.pathIssuerRaw, "An issuer's certificate as JSON, DER or PEM."),
-		read("issuer/"+ref+"/crl(/pem|/der)?", b.pathIssuerCRL, "An issuer's CRL as JSON, PEM or DER."),
-		read("issuer/"+ref, b.pathIssuerRead, "An issuer (a CA of this mount)."),
+		read("issuer/"+ref+"/(json|der|pem)", b.pathIssuerRaw, "An issuer's certificate as JSON, DER or PEM.", "pki", "issuer-json|issuer-der|issuer-pem"),
+		read("issuer/"+ref+"/crl(/pem|/der)?", b.pathIssuerCRL, "An issuer's CRL as JSON, PEM or DER.", "pki-issuer", "crl|crl-pem|crl-der"),
+		read("issuer/"+ref, b.pathIssuerRead, "An issuer (a CA of this mount).", "pki", "issuer"),
 	}
 }
 

@@ -27,13 +27,16 @@ func (b *backend) revokePaths() []*framework.Path {
 		}
 		return f
 	}
-	path := func(pattern string, withKey bool, verb string) *framework.Path {
+	// suffix is native's OperationSuffix for the path (its verb is "revoke" on both).
+	path := func(pattern string, withKey bool, suffix string) *framework.Path {
+		attrs := &framework.DisplayAttributes{OperationPrefix: "pki", OperationVerb: "revoke", OperationSuffix: suffix}
 		return &framework.Path{
 			Pattern:      pattern,
 			Fields:       fields(withKey),
-			DisplayAttrs: &framework.DisplayAttributes{OperationPrefix: "pki", OperationVerb: verb},
+			DisplayAttrs: attrs,
 			Operations: map[logical.Operation]framework.OperationHandler{
 				logical.UpdateOperation: &framework.PathOperation{
+					Responses: nativeOK(operationID(attrs, 0)),
 					Callback: func(ctx context.Context, req *logical.Request, d *framework.FieldData) (*logical.Response, error) {
 						return b.handleRevoke(ctx, req, d, withKey)
 					},
@@ -43,8 +46,8 @@ func (b *backend) revokePaths() []*framework.Path {
 		}
 	}
 	return []*framework.Path{
-		path("revoke", false, "revoke"),
-		path("revoke-with-key", true, "revoke-with-key"),
+		path("revoke", false, ""),
+		path("revoke-with-key", true, "with-key"),
 	}
 }
 

@@ -62,14 +62,16 @@ func (b *backend) rolePaths() []*framework.Path {
 			},
 			Fields: roleFieldSchemas(),
 			Operations: map[logical.Operation]framework.OperationHandler{
-				logical.ReadOperation: &framework.PathOperation{Callback: b.pathRoleRead},
+				logical.ReadOperation: &framework.PathOperation{Callback: b.pathRoleRead, Responses: nativeOK("pki-read-role", roleExtraFields)},
 				logical.UpdateOperation: &framework.PathOperation{
 					Callback:                    b.pathRoleWrite,
+					Responses:                   nativeOK("pki-write-role", roleExtraFields),
 					ForwardPerformanceStandby:   true,
 					ForwardPerformanceSecondary: true,
 				},
 				logical.PatchOperation: &framework.PathOperation{
 					Callback:                    b.pathRolePatch,
+					Responses:                   nativeOK("pki-patch-role", roleExtraFields),
 					ForwardPerformanceStandby:   true,
 					ForwardPerformanceSecondary: true,
 				},

@@ -27,8 +27,9 @@ func (b *backend) tidyPaths() []*framework.Path {
 	t := b.tidy
 	return []*framework.Path{
 		{
-			Pattern: "tidy$",
-			Fields:  tidyFields(),
+			Pattern:      "tidy$",
+			DisplayAttrs: &framework.DisplayAttributes{OperationPrefix: "pki", OperationVerb: "tidy"},
+			Fields:       tidyFields(),
 			Operations: map[logical.Operation]framework.OperationHandler{
 				logical.UpdateOperation: &framework.PathOperation{
 					Callback:                  t.handleTidy,
@@ -39,10 +40,12 @@ func (b *backend) tidyPaths() []*framework.Path {
 			HelpDescription: tidyHelp,
 		},
 		{
-			Pattern: "tidy-status$",
+			Pattern:      "tidy-status$",
+			DisplayAttrs: &framework.DisplayAttributes{OperationPrefix: "pki", OperationVerb: "tidy", OperationSuffix: "status"},
 			Operations: map[logical.Operation]framework.OperationHandler{
 				logical.ReadOperation: &framework.PathOperation{
 					Callback:                  t.handleStatus,
+					Responses:                 nativeOK("pki-tidy-status"),
 					ForwardPerformanceStandby: true,
 				},
 			},
@@ -50,10 +53,12 @@ func (b *backend) tidyPaths() []*framework.Path {
 			HelpDescription: "Returns the parameters, state, counts and times of the current or last tidy, with native PKI's keys.",
 		},
 		{
-			Pattern: "tidy-cancel$",
+			Pattern:      "tidy-cancel$",
+			DisplayAttrs: &framework.DisplayAttributes{OperationPrefix: "pki", OperationVerb: "tidy", OperationSuffix: "cancel"},
 			Operations: map[logical.Operation]framework.OperationHandler{
 				logical.UpdateOperation: &framework.PathOperation{
 					Callback:                  t.handleCancel,
+					Responses:                 nativeOK("pki-tidy-cancel"),
 					ForwardPerformanceStandby: true,
 				},
 			},
@@ -297,12 +302,19 @@ func autoTidyPath() *framework.Path {
 		Type: framework.TypeBool, Default: false, Description: "Accepted for compatibility; no count metric is published.",
 	}
 	return &framework.Path{
-		Pattern: "config/auto-tidy",
-		Fields:  fields,
+		Pattern:      "config/auto-tidy",
+		Fields:       fields,
+		DisplayAttrs: &framework.DisplayAttributes{OperationPrefix: "pki"},
 		Operations: map[logical.Operation]framework.OperationHandler{
-			logical.ReadOperation: &framework.PathOperation{Callback: readAutoTidy},
+			logical.ReadOperation: &framework.PathOperation{
+				Callback:     readAutoTidy,
+				DisplayAttrs: &framework.DisplayAttributes{OperationSuffix: "auto-tidy-configuration"},
+				Responses:    nativeOK("pki-read-auto-tidy-configuration"),
+			},
 			logical.UpdateOperation: &framework.PathOperation{
 				Callback:                    writeAutoTidy,
+				DisplayAttrs:                &framework.DisplayAttributes{OperationVerb: "configure", OperationSuffix: "auto-tidy"},
+				Responses:                   nativeOK("pki-configure-auto-tidy"),
 				ForwardPerformanceStandby:   true,
 				ForwardPerformanceSecondary: true,
 			},
