@@ -37,7 +37,7 @@ func (b *backend) issuerPaths() []*framework.Path {
 			Pattern:      "issuers/?$",
 			DisplayAttrs: &framework.DisplayAttributes{OperationPrefix: "pki", OperationSuffix: "issuers"},
 			Operations: map[logical.Operation]framework.OperationHandler{
-				logical.ListOperation: &framework.PathOperation{Callback: b.pathListIssuers},
+				logical.ListOperation: &framework.PathOperation{Callback: b.pathListIssuers, Responses: nativeOK("pki-list-issuers")},
 			},
 			HelpSynopsis: "The CAs this mount has been configured with or has issued from.",
 		},
