@@ -30,9 +30,9 @@ type openapiFigures struct {
 }
 
 // compareOpenAPI compares, for every path and method both documents declare, the operation id,
-// the parameters (names and types) and the 200 response's fields (names and types), and returns
-// the differences table does not allow.
-func compareOpenAPI(native, plugin openapi.Spec, table *compare.Table) (openapiFigures, []string) {
+// the path and query parameters and, when withSchemas, the request body's and the 200
+// response's fields (names and types); it returns the differences table does not allow.
+func compareOpenAPI(native, plugin openapi.Spec, table *compare.Table, withSchemas bool) (openapiFigures, []string) {
 	fig := openapiFigures{usedRows: map[int]bool{}}
 	var unexplained []string
 	for _, path := range plugin.Paths() {
@@ -66,10 +66,8 @@ func compareOpenAPI(native, plugin openapi.Spec, table *compare.Table) (openapiF
 				diffs = append(diffs, compare.Difference{Field: "operation_id", Native: n.ID, Plugin: p.ID})
 			}
 			diffs = append(diffs, fieldDifferences("param.", n.Params, p.Params)...)
-			if (n.Response == nil) != (p.Response == nil) {
-				diffs = append(diffs, compare.Difference{Field: "response", Native: declared(n.Response != nil), Plugin: declared(p.Response != nil)})
-			} else {
-				diffs = append(diffs, fieldDifferences("response.", n.Response, p.Response)...)
+			if withSchemas {
+				diffs = append(diffs, schemaDifferences(n, p)...)
 			}
 			for _, d := range diffs {
 				if row := table.Match(path, method, d); row >= 0 {
@@ -85,6 +83,15 @@ func compareOpenAPI(native, plugin openapi.Spec, table *compare.Table) (openapiF
 		}
 	}
 	return fig, unexplained
+}
+
+// schemaDifferences compares the request body's and the 200 response's fields.
+func schemaDifferences(n, p *openapi.Operation) []compare.Difference {
+	diffs := fieldDifferences("param.", n.Body, p.Body)
+	if (n.Response == nil) != (p.Response == nil) {
+		return append(diffs, compare.Difference{Field: "response", Native: declared(n.Response != nil), Plugin: declared(p.Response != nil)})
+	}
+	return append(diffs, fieldDifferences("response.", n.Response, p.Response)...)
 }
 
 func declared(b bool) string {
@@ -123,13 +130,13 @@ func fieldDifferences(prefix string, native, plugin map[string]string) []compare
 
 // checkOpenAPI runs the comparison, logs its figures and fails on every difference the table
 // does not allow.
-func checkOpenAPI(t *testing.T, native, plugin openapi.Spec) openapiFigures {
+func checkOpenAPI(t *testing.T, native, plugin openapi.Spec, withSchemas bool) openapiFigures {
 	t.Helper()
 	table, err := compare.LoadTable(openapiDifferencesFile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	fig, unexplained := compareOpenAPI(native, plugin, table)
+	fig, unexplained := compareOpenAPI(native, plugin, table, withSchemas)
 	t.Logf("OpenAPI: %d shared paths, %d shared operations; operation ids matched: %d; 200 response schemas declared: native %d, plugin %d; differences allowed by %s: %d; unexplained: %d",
 		fig.sharedPaths, fig.sharedOperations, fig.idsMatched, fig.nativeResponses, fig.pluginResponses, openapiDifferencesFile, fig.allowed, len(unexplained))
 	for _, u := range unexplained {
@@ -138,8 +145,9 @@ func checkOpenAPI(t *testing.T, native, plugin openapi.Spec) openapiFigures {
 	if fig.sharedOperations == 0 {
 		t.Fatal("the two documents share no operation")
 	}
+	// Without schemas, rows about body fields and responses have nothing to match.
 	for i, row := range table.Rows {
-		if !fig.usedRows[i] {
+		if withSchemas && !fig.usedRows[i] {
 			t.Errorf("%s row %d (%s %s %s) allowed no difference: remove it", openapiDifferencesFile, i, row.Step, row.Scenario, row.Field)
 		}
 	}
@@ -171,7 +179,7 @@ func inProcessOpenAPI(t *testing.T, factory logical.Factory, mountType string) o
 func TestOpenAPIParity(t *testing.T) {
 	native := inProcessOpenAPI(t, pki.Factory, "pki")
 	plugin := inProcessOpenAPI(t, pkicompat.Factory(keyfactor.NewProvider()), "keyfactor")
-	fig := checkOpenAPI(t, native, plugin)
+	fig := checkOpenAPI(t, native, plugin, true)
 	if fig.idsMatched != fig.sharedOperations {
 		t.Errorf("%d of %d shared operations have native's operation id", fig.idsMatched, fig.sharedOperations)
 	}
@@ -181,8 +189,12 @@ func TestOpenAPIParity(t *testing.T) {
 }
 
 // TestOpenAPIParityAgainstRealVault reads sys/internal/specs/openapi from a real Vault with
-// native PKI mounted at pki/ and the plugin at keyfactor/, and compares the two mounts' paths as
-// TestOpenAPIParity does.
+// native PKI mounted at pki/ and the plugin at keyfactor/, and compares the two mounts' paths:
+// operation ids and path/query parameters. Request body and response schemas are compared in
+// process only: Vault 1.21.0 loses every "$ref" of an external plugin's document when it merges
+// it (framework.NewOASDocumentFromMap decodes with mapstructure, and OASSchema.Ref has no
+// mapstructure tag for "$ref"), so any external plugin's body and response schemas read "{}"
+// there. The test asserts that too, so it notices when Vault starts keeping them.
 func TestOpenAPIParityAgainstRealVault(t *testing.T) {
 	env := startRealVault(t)
 	if _, err := env.Vault("secrets", "enable", "-path=pki", "pki"); err != nil {
@@ -203,8 +215,15 @@ func TestOpenAPIParityAgainstRealVault(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fig := checkOpenAPI(t, native, plugin)
+	fig := checkOpenAPI(t, native, plugin, false)
 	if fig.idsMatched != fig.sharedOperations {
 		t.Errorf("%d of %d shared operations have native's operation id", fig.idsMatched, fig.sharedOperations)
+	}
+	issue := plugin["/issue/{role}"]["post"]
+	if issue == nil {
+		t.Fatal("the plugin's document has no post /issue/{role}")
+	}
+	if len(issue.Body) > 0 || len(issue.Response) > 0 {
+		t.Errorf("Vault now keeps an external plugin's schemas (issue body %d fields, response %d): compare them here too (checkOpenAPI withSchemas)", len(issue.Body), len(issue.Response))
 	}
 }

@@ -23,6 +23,7 @@ type (
 	ConfigField = cadriver.ConfigField
 
 	StatusCoder          = cadriver.StatusCoder
+	CAAnswerError        = cadriver.CAAnswerError
 	ValidationError      = cadriver.ValidationError
 	NotFoundError        = cadriver.NotFoundError
 	UnavailableError     = cadriver.UnavailableError

@@ -37,7 +37,7 @@ func (b *backend) issuePaths() []*framework.Path {
 }
 
 func (b *backend) issuePath(pattern string, mode issueMode, issuerScoped bool) *framework.Path {
-	verb := map[issueMode]string{modeIssue: "issue", modeSign: "sign", modeSignVerbatim: "sign-verbatim"}[mode]
+	verb := issueOperationName(mode)
 	attrs := nativeIssueAttrs(mode, issuerScoped)
 	return &framework.Path{
 		Pattern:      pattern,
@@ -189,6 +189,7 @@ func (b *backend) handleIssue(ctx context.Context, req *logical.Request, d *fram
 		}
 	}
 
+	op := b.startCAOperation(req, issueOperationName(mode), "role", ir.policy.roleName, "ca", ir.target.ca, "template", ir.target.template)
 	signed, err := drv.Sign(ctx, &SignRequest{
 		CSR:            csr,
 		CA:             ir.target.ca,
@@ -201,12 +202,17 @@ func (b *backend) handleIssue(ctx context.Context, req *logical.Request, d *fram
 		NotAfter:       ir.notAfter,
 	})
 	if err != nil {
-		return respond(caError("sign", err))
+		return respond(op.failed(caError("sign", err)))
 	}
 	if err := checkSigned(signed, csr); err != nil {
-		return respond(caError("sign", err))
+		return respond(op.failed(caError("sign", err)))
 	}
-	return b.respondIssued(ctx, req, ir, signed, key)
+	resp, err := b.respondIssued(ctx, req, ir, signed, key)
+	if err != nil {
+		return nil, op.failed(err, "serial", serialFromCert(signed.Certificate), "certificate_id", signed.CertificateID)
+	}
+	op.succeeded("serial", serialFromCert(signed.Certificate), "issued_by", signed.CA, "certificate_id", signed.CertificateID)
+	return resp, nil
 }
 
 // approveNames applies the role's name policy (issue, sign) or takes the CSR's names as they are

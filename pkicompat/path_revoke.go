@@ -116,13 +116,15 @@ func (b *backend) handleRevoke(ctx context.Context, req *logical.Request, d *fra
 		return resp, nil
 	}
 
+	op := b.startCAOperation(req, "revoke", rec.logFields()...)
 	answer, err := drv.Revoke(ctx, &RevokeRequest{Certificate: cert, CertificateID: rec.CertificateID})
 	if err != nil {
-		return respond(caError("revoke", err))
+		return respond(op.failed(caError("revoke", err)))
 	}
 	if err := applyRevocation(ctx, req.Storage, rec, answer); err != nil {
-		return nil, err
+		return nil, op.failed(err)
 	}
+	op.revoked(rec)
 	resp := &logical.Response{Data: revocationData(rec)}
 	if rec.Revocation.Pending {
 		msg := "the CA holds this revocation for approval; the certificate is not revoked until it is approved"

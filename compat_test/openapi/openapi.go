@@ -15,8 +15,10 @@ import (
 // Operation is one method of one path as a client generator sees it.
 type Operation struct {
 	ID string
-	// Params maps every parameter (path, query or request body) to its OpenAPI type.
+	// Params maps the path and query parameters to their OpenAPI types.
 	Params map[string]string
+	// Body maps the request body's fields to their OpenAPI types.
+	Body map[string]string
 	// Response maps the fields of the declared 200 (or 204) response schema to their types; nil
 	// when the operation declares no response schema.
 	Response map[string]string
@@ -92,7 +94,7 @@ func Parse(raw []byte, prefix string) (Spec, error) {
 			if err := json.Unmarshal(rawOp, &op); err != nil {
 				return nil, fmt.Errorf("%s %s: %w", path, method, err)
 			}
-			out := &Operation{ID: op.OperationID, Params: map[string]string{}}
+			out := &Operation{ID: op.OperationID, Params: map[string]string{}, Body: map[string]string{}}
 			for _, p := range append(append([]parameter(nil), pathParams...), op.Parameters...) {
 				if method == "get" && p.In == "query" && p.Name == "list" {
 					method = "list"
@@ -103,7 +105,7 @@ func Parse(raw []byte, prefix string) (Spec, error) {
 			if op.RequestBody != nil {
 				for _, c := range op.RequestBody.Content {
 					for name, s := range resolve(c.Schema, doc.Components.Schemas).Properties {
-						out.Params[name] = typeOf(s, doc.Components.Schemas)
+						out.Body[name] = typeOf(s, doc.Components.Schemas)
 					}
 				}
 			}
@@ -113,7 +115,8 @@ func Parse(raw []byte, prefix string) (Spec, error) {
 					continue
 				}
 				for _, c := range r.Content {
-					if s := resolve(c.Schema, doc.Components.Schemas); s != nil {
+					// An empty schema ("{}") declares nothing a client could use.
+					if s := resolve(c.Schema, doc.Components.Schemas); s != nil && (s.Type != "" || len(s.Properties) > 0) {
 						if out.Response == nil {
 							out.Response = map[string]string{}
 						}

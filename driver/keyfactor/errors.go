@@ -64,6 +64,12 @@ func (e *CommandError) peer() string {
 // StatusCode is the status the engine should answer.
 func (e *CommandError) StatusCode() int { return e.status }
 
+// CAHTTPStatus is the HTTP status Command answered (cadriver.CAAnswerError).
+func (e *CommandError) CAHTTPStatus() int { return e.HTTPStatus }
+
+// CAErrorCode is Command's ErrorCode, empty when it gave none (cadriver.CAAnswerError).
+func (e *CommandError) CAErrorCode() string { return e.ErrorCode }
+
 // errorPolicy says how one call maps Command's 400 and 404 answers: for some calls they are
 // the caller's mistake, for others Command's problem.
 type errorPolicy struct {

@@ -78,3 +78,12 @@ func (e *PendingApprovalError) Error() string {
 
 // StatusCode is 409: the request is valid but cannot complete until someone acts in the CA.
 func (e *PendingApprovalError) StatusCode() int { return http.StatusConflict }
+
+// CAAnswerError is an optional capability of driver errors that carry the CA's own answer: the
+// HTTP status the CA sent and its error code. The engine logs them as structured fields, so an
+// operator can search logs by the CA's code without the engine parsing messages.
+type CAAnswerError interface {
+	error
+	CAHTTPStatus() int
+	CAErrorCode() string
+}
