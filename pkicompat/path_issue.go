@@ -189,7 +189,7 @@ func (b *backend) handleIssue(ctx context.Context, req *logical.Request, d *fram
 		}
 	}
 
-	op := b.startCAOperation(req, issueOperationName(mode), "role", ir.policy.roleName, "ca", ir.target.ca, "template", ir.target.template)
+	op := b.startCAOperation(req, issueOperationName(mode), "role", ir.policy.roleName, "requested_ca", ir.target.ca, "requested_template", ir.target.template)
 	signed, err := drv.Sign(ctx, &SignRequest{
 		CSR:            csr,
 		CA:             ir.target.ca,
@@ -211,7 +211,7 @@ func (b *backend) handleIssue(ctx context.Context, req *logical.Request, d *fram
 	if err != nil {
 		return nil, op.failed(err, "serial", serialFromCert(signed.Certificate), "certificate_id", signed.CertificateID)
 	}
-	op.succeeded("serial", serialFromCert(signed.Certificate), "issued_by", signed.CA, "certificate_id", signed.CertificateID)
+	op.succeeded("serial", serialFromCert(signed.Certificate), "ca", signed.CA, "certificate_id", signed.CertificateID)
 	return resp, nil
 }
 

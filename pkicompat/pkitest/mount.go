@@ -35,6 +35,13 @@ func SystemView() *logical.StaticSystemView {
 // SystemView()).
 func NewMount(t testing.TB, factory logical.Factory, storage *logical.InmemStorage, system logical.SystemView) *Mount {
 	t.Helper()
+	return NewMountWithLogger(t, factory, storage, system, hclog.NewNullLogger())
+}
+
+// NewMountWithLogger is NewMount with the backend logging to logger, for tests that read what an
+// operator would see in Vault's log.
+func NewMountWithLogger(t testing.TB, factory logical.Factory, storage *logical.InmemStorage, system logical.SystemView, logger hclog.Logger) *Mount {
+	t.Helper()
 	if storage == nil {
 		storage = &logical.InmemStorage{}
 	}
@@ -43,7 +50,7 @@ func NewMount(t testing.TB, factory logical.Factory, storage *logical.InmemStora
 	}
 	ctx := context.Background()
 	b, err := factory(ctx, &logical.BackendConfig{
-		Logger: hclog.NewNullLogger(), System: system, Config: map[string]string{}, StorageView: storage,
+		Logger: logger, System: system, Config: map[string]string{}, StorageView: storage,
 	})
 	if err != nil {
 		t.Fatalf("mounting: factory: %v", err)
