@@ -58,7 +58,9 @@ func (o *caOperation) failed(err error, fields ...interface{}) error {
 	var pending *PendingApprovalError
 	switch {
 	case errors.As(err, &pending):
+		// Command's request id is what an approver looks the request up by.
 		outcome, level = "pending", hclog.Warn
+		kv = append(kv, "ca_request_id", pending.RequestID)
 	case status < http.StatusInternalServerError:
 		level = hclog.Warn
 	}
