@@ -17,7 +17,7 @@ GO_SOURCES := $(shell find . -name '*.go' -not -path './.cache/*' -not -path './
 # 0.8.x understands Go 1.26.
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all build vault check test unit-test compat-test bench demo dev fmt clean
+.PHONY: all build vault check test unit-test compat-test bench bench-go demo dev fmt clean
 
 all: build
 
@@ -53,8 +53,21 @@ unit-test:
 compat-test: build vault
 	cd compat_test && $(GO) test -count=1 -timeout 45m ./...
 
-## bench: benchmarks (speed goals are measured here, never asserted in tests)
-bench:
+## bench: native PKI vs this plugin vs Command alone on a real Vault, side by side (about 10
+## minutes on 2 cores); prints a Markdown table and writes it as JSON to $(BENCH_JSON).
+## BENCH_SCALE=full also times LIST certs/ at 100,000 records (fills them through Vault: slow).
+## Speed goals are measured here, never asserted in tests.
+BENCH_JSON  ?= $(BIN)/bench.json
+BENCH_SCALE ?= default
+BENCH_FLAGS ?=
+ifeq ($(BENCH_SCALE),full)
+BENCH_SCALE_FLAGS := -list-sizes 10000,100000
+endif
+bench: build vault
+	cd compat_test && $(GO) run ./cmd/bench -json $(BENCH_JSON) $(BENCH_SCALE_FLAGS) $(BENCH_FLAGS)
+
+## bench-go: the Go microbenchmarks (driver, simulator, engine)
+bench-go:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 ## demo: simulator + Vault dev + plugin, configure, issue one certificate, print it, stop everything
