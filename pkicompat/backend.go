@@ -44,6 +44,10 @@ type backend struct {
 
 	revocationSync revocationSyncer
 	tidy           *tidyRunner
+
+	// Per-request lookups kept in memory (leasettl.go, issuercache.go).
+	leaseTTLs     mountLeaseTTLs
+	storedIssuers storedIssuers
 }
 
 func newBackend(provider Provider) *backend {
@@ -99,6 +103,7 @@ func (b *backend) invalidate(_ context.Context, key string) {
 	if key == configStorageKey {
 		b.closeDriver(context.Background())
 	}
+	b.storedIssuers.forgetKey(key)
 }
 
 // currentDriver returns the driver for the stored configuration, building it on first use.
