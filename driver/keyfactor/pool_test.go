@@ -2,6 +2,8 @@ package keyfactor
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"sync"
 	"testing"
 
@@ -74,5 +76,35 @@ func TestSimDefaultPoolKeepsConnectionsAcrossBursts(t *testing.T) {
 	// after every wave and opened it again in the next (16 + 4×8 here).
 	if c.Connections > 2*workers {
 		t.Errorf("TCP connections %d after %d waves of %d, want at most %d", c.Connections, waves, workers, 2*workers)
+	}
+}
+
+// A Command that offers HTTP/2 in TLS ALPN gets it, even though the driver brings its own TLS
+// configuration and dialer (which switch Go's automatic HTTP/2 off unless forced back on).
+func TestHTTP2WhenCommandOffersIt(t *testing.T) {
+	var mu sync.Mutex
+	var protos []string
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		protos = append(protos, r.Proto)
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`[]`))
+	}))
+	srv.EnableHTTP2 = true
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	conf := basicConf(map[string]interface{}{"url": srv.URL, "timeout": 5, "command_cert_path": string(pemOf(srv.Certificate()))})
+	d := simDriver(t, conf)
+	_, _ = d.CheckConnection(context.Background()) // the answer's content does not matter here
+	mu.Lock()
+	defer mu.Unlock()
+	if len(protos) == 0 {
+		t.Fatal("the driver sent no request")
+	}
+	for _, p := range protos {
+		if p != "HTTP/2.0" {
+			t.Fatalf("requests used %v, want HTTP/2.0", protos)
+		}
 	}
 }
