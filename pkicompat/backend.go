@@ -45,9 +45,10 @@ type backend struct {
 	revocationSync revocationSyncer
 	tidy           *tidyRunner
 
-	// Per-request lookups kept in memory (leasettl.go, issuercache.go).
+	// Per-request lookups kept in memory (leasettl.go, issuercache.go, rolecache.go).
 	leaseTTLs     mountLeaseTTLs
 	storedIssuers storedIssuers
+	storedRoles   storedRoles
 }
 
 func newBackend(provider Provider) *backend {
@@ -104,6 +105,7 @@ func (b *backend) invalidate(_ context.Context, key string) {
 		b.closeDriver(context.Background())
 	}
 	b.storedIssuers.forgetKey(key)
+	b.storedRoles.evictKey(key)
 }
 
 // currentDriver returns the driver for the stored configuration, building it on first use.

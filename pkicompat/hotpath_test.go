@@ -79,16 +79,16 @@ func newCountedMount(t *testing.T) *countedMount {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sv := logical.TestSystemView()
-	sv.DefaultLeaseTTLVal = mountDefaultTTL
-	sv.MaxLeaseTTLVal = mountMaxTTL
-	sys := &countingSystemView{StaticSystemView: sv}
+	sys := &countingSystemView{StaticSystemView: pkitest.SystemView()}
 	storage := &countingStorage{Storage: &logical.InmemStorage{}, gets: map[string]int{}, puts: map[string]int{}}
 	ctx := context.Background()
 	b, err := pkicompat.Factory(server.Provider())(ctx, &logical.BackendConfig{
 		Logger: hclog.NewNullLogger(), System: sys, Config: map[string]string{}, StorageView: storage,
 	})
 	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Initialize(ctx, &logical.InitializationRequest{Storage: storage}); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { b.Cleanup(ctx) })
@@ -120,6 +120,7 @@ func (m *countedMount) issueNotAfter() time.Time {
 // refresh period, not twice per request.
 func TestIssuanceReusesMountLeaseTTLs(t *testing.T) {
 	m := newCountedMount(t)
+	mountDefaultTTL := m.sys.DefaultLeaseTTLVal
 	start := time.Now()
 	const issues = 10
 	for i := 0; i < issues; i++ {
@@ -139,6 +140,7 @@ func TestIssuanceReusesMountLeaseTTLs(t *testing.T) {
 func TestIssuanceSeesTunedMount(t *testing.T) {
 	defer pkicompat.SetLeaseTTLRefresh(0)()
 	m := newCountedMount(t)
+	mountDefaultTTL := m.sys.DefaultLeaseTTLVal
 	if d := time.Until(m.issueNotAfter()); d < mountDefaultTTL-time.Hour {
 		t.Fatalf("NotAfter in %v, want about %v", d, mountDefaultTTL)
 	}
@@ -176,4 +178,69 @@ func TestIssuanceRecordsIssuerWithoutStorageCalls(t *testing.T) {
 	if after, err := m.storage.List(ctx, "issuers/"); err != nil || len(after) != 1 || after[0] != keys[0] {
 		t.Fatalf("issuers/ after invalidation and one issuance = %v, %v; want [%s] again", after, err, keys[0])
 	}
+}
+
+func (m *countedMount) issue(cn string) (*logical.Response, error) {
+	return m.backend.HandleRequest(context.Background(), &logical.Request{
+		Operation: logical.UpdateOperation, Path: "issue/web", Data: map[string]interface{}{"common_name": cn}, Storage: m.storage,
+	})
+}
+
+func (m *countedMount) mustRefuse(cn, want string) {
+	m.t.Helper()
+	resp, err := m.issue(cn)
+	text := ""
+	switch {
+	case err != nil:
+		text = err.Error()
+	case resp != nil && resp.IsError():
+		text = resp.Error().Error()
+	default:
+		m.t.Fatalf("issue %s succeeded, want a refusal containing %q", cn, want)
+	}
+	if !strings.Contains(text, want) {
+		m.t.Fatalf("issue %s refused with %q, want %q", cn, text, want)
+	}
+}
+
+// Issuance reads its role from storage once; a role write, a role delete and another node's
+// change (invalidate) all reach the next issuance.
+func TestIssuanceReadsRoleOnceAndSeesChanges(t *testing.T) {
+	m := newCountedMount(t)
+	m.issueNotAfter()
+	getsBefore, _ := m.storage.counts("role/")
+	for i := 0; i < 10; i++ {
+		m.issueNotAfter()
+	}
+	if gets, _ := m.storage.counts("role/"); gets != getsBefore {
+		t.Fatalf("10 issuances read role/ %d times, want 0", gets-getsBefore)
+	}
+
+	// A write on this node.
+	m.write("roles/web", map[string]interface{}{"allowed_domains": "example.org", "allow_subdomains": true})
+	m.mustRefuse("www.example.com", "www.example.com")
+	if resp, err := m.issue("www.example.org"); err != nil || resp.IsError() {
+		t.Fatalf("issue after the role write: %v %v", err, resp)
+	}
+
+	// Another node's write: storage changes, then Vault invalidates the key here.
+	ctx := context.Background()
+	entry, err := logical.StorageEntryJSON("role/web", map[string]interface{}{"allowed_domains": []string{"example.net"}, "allow_subdomains": true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.storage.Put(ctx, entry); err != nil {
+		t.Fatal(err)
+	}
+	m.backend.InvalidateKey(ctx, "role/web")
+	m.mustRefuse("www.example.org", "www.example.org")
+	if resp, err := m.issue("www.example.net"); err != nil || resp.IsError() {
+		t.Fatalf("issue after another node's role write: %v %v", err, resp)
+	}
+
+	// A delete on this node.
+	if _, err := m.backend.HandleRequest(ctx, &logical.Request{Operation: logical.DeleteOperation, Path: "roles/web", Storage: m.storage}); err != nil {
+		t.Fatal(err)
+	}
+	m.mustRefuse("www.example.net", "unknown role")
 }

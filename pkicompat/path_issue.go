@@ -109,7 +109,7 @@ func (b *backend) handleIssue(ctx context.Context, req *logical.Request, d *fram
 	roleName := in.role
 	var role *roleEntry
 	if roleName != "" || mode != modeSignVerbatim {
-		r, err := getRole(ctx, req.Storage, roleName)
+		r, err := b.roleForIssue(ctx, req.Storage, roleName)
 		if err != nil {
 			return nil, err
 		}
