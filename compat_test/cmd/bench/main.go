@@ -222,7 +222,7 @@ func measure(ctx context.Context, env *realvault.Env, s settings) (*report, erro
 		return value(ms / float64(l.requests))
 	}
 	for _, p := range []int{procVault, procPlugin, procSimulator} {
-		rep.add(fmt.Sprintf("%s CPU per sign, c=%d", procNames[p], c), "ms",
+		rep.addWithoutRatios(fmt.Sprintf("%s CPU per sign, c=%d", procNames[p], c), "ms",
 			perRequest(loads["native"], p), perRequest(loads["plugin"], p), perRequest(loads["direct"], p))
 	}
 	rep.add(fmt.Sprintf("Vault + plugin CPU per sign, c=%d", c), "ms",

@@ -54,6 +54,12 @@ func (r *report) add(measure, unit string, native, plugin, direct *float64) {
 	r.Rows = append(r.Rows, newRow(measure, unit, native, plugin, direct))
 }
 
+// addWithoutRatios adds a row whose columns are not comparable (e.g. one process's CPU, which
+// is near zero for the targets that do not use that process).
+func (r *report) addWithoutRatios(measure, unit string, native, plugin, direct *float64) {
+	r.Rows = append(r.Rows, row{Measure: measure, Unit: unit, Native: native, Plugin: plugin, Direct: direct})
+}
+
 // writeMarkdown prints the table as Markdown, ready for the README.
 func (r *report) writeMarkdown(w io.Writer) {
 	fmt.Fprintf(w, "%s, %s (%d CPUs), %s\n\n", r.Date, r.Machine, r.CPUs, r.GoVersion)
