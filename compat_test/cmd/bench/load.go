@@ -198,12 +198,20 @@ type load struct {
 
 func (l *load) perSecond() float64 { return float64(l.requests) / l.wall.Seconds() }
 
+// warmupDuration is the unmeasured load per target before the throughput blocks.
+const warmupDuration = 2 * time.Second
+
 // measureThroughput runs op on each target at the given concurrency for blocks rounds of
 // blockDur each, rotating the targets, and meters each block.
 func measureThroughput(ctx context.Context, m *meter, op string, targets []*target, concurrency, blocks int, blockDur time.Duration) (map[string]*load, error) {
 	out := map[string]*load{}
 	for _, t := range targets {
 		out[t.name] = &load{}
+		// Unmeasured: connection pools grow to the concurrency (the latency measures before
+		// needed one connection), so the blocks measure the steady state.
+		if _, err := runConcurrent(ctx, t.ops[op], concurrency, time.Now().Add(warmupDuration), 0); err != nil {
+			return nil, fmt.Errorf("%s at concurrency %d, %s (warm-up): %w", op, concurrency, t.name, err)
+		}
 	}
 	for round := 0; round < blocks; round++ {
 		for _, t := range rotation(targets, round) {
