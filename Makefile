@@ -53,7 +53,7 @@ unit-test:
 compat-test: build vault
 	cd compat_test && $(GO) test -count=1 -timeout 45m ./...
 
-## bench: native PKI vs this plugin vs Command alone on a real Vault, side by side (about 10
+## bench: native PKI vs this plugin vs Command alone on a real Vault, side by side (about 5
 ## minutes on 2 cores); prints a Markdown table and writes it as JSON to $(BENCH_JSON).
 ## BENCH_SCALE=full also times LIST certs/ at 100,000 records (fills them through Vault: slow).
 ## Speed goals are measured here, never asserted in tests.
