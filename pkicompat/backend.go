@@ -28,6 +28,7 @@ const configStorageKey = "config"
 func Factory(provider Provider) logical.Factory {
 	return func(ctx context.Context, conf *logical.BackendConfig) (logical.Backend, error) {
 		b := newBackend(provider)
+		b.shapeLikeRunningVault(ctx, conf.System)
 		if err := b.Setup(ctx, conf); err != nil {
 			return nil, err
 		}
