@@ -3,8 +3,16 @@
 
 GO        ?= go
 BIN       := $(CURDIR)/bin
-VAULT_DIR := $(CURDIR)/.cache/vault/bin
-VAULT_BIN := $(VAULT_DIR)/vault
+
+# The Vault versions the plugin is tested on, newest first (README: "Supported Vault versions").
+# Each is built from its own module in tools/vault/<version>/ into .cache/vault/<version>/bin/vault.
+# VAULT_VERSION is the one `make test`, the demo and `make dev` run: the newest unless overridden
+# (`make compat-test VAULT_VERSION=1.19.5`).
+VAULT_VERSIONS ?= 1.21.0 1.19.5
+VAULT_VERSION  ?= $(firstword $(VAULT_VERSIONS))
+VAULT_CACHE    := $(CURDIR)/.cache/vault
+vault_bin       = $(VAULT_CACHE)/$(1)/bin/vault
+VAULT_BIN      := $(call vault_bin,$(VAULT_VERSION))
 
 # The binaries the end-to-end tests and the demo start (read by compat_test/realvault).
 export VAULT_BIN
@@ -13,7 +21,7 @@ export COMMANDSIM_BIN := $(BIN)/commandsim
 
 GO_SOURCES := $(shell find . -name '*.go' -not -path './.cache/*' -not -path './tools/*') go.mod go.sum
 
-.PHONY: all build vault test unit-test compat-test bench demo dev fmt vet clean
+.PHONY: all build vault test test-all-versions unit-test compat-test bench demo dev fmt vet clean
 
 all: build
 
@@ -26,11 +34,11 @@ $(PLUGIN_BIN): $(GO_SOURCES)
 $(COMMANDSIM_BIN): $(GO_SOURCES)
 	$(GO) build -trimpath -o $@ ./cmd/commandsim
 
-## vault: a real Vault server from github.com/hashicorp/vault v1.21.0 (slow once, cached after)
-vault: $(VAULT_BIN)
+## vault: a real Vault server for each of VAULT_VERSIONS from github.com/hashicorp/vault (slow once, cached after)
+vault: $(foreach v,$(VAULT_VERSIONS),$(call vault_bin,$(v)))
 
-$(VAULT_BIN): tools/vault/go.mod tools/vault/go.sum tools/vault/main.go
-	cd tools/vault && $(GO) build -trimpath -ldflags "-s -w" -o $@ .
+$(VAULT_CACHE)/%/bin/vault: tools/vault/%/go.mod tools/vault/%/go.sum tools/vault/%/main.go
+	cd tools/vault/$* && $(GO) build -trimpath -ldflags "-s -w" -o $@ .
 
 ## test: unit tests (race detector on), then the compatibility and end-to-end suite on a real Vault
 test: unit-test compat-test
@@ -39,19 +47,23 @@ unit-test:
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
 
-compat-test: build vault
+compat-test: build $(VAULT_BIN)
 	cd compat_test && $(GO) vet ./... && $(GO) test -count=1 -timeout 45m ./...
+
+## test-all-versions: unit tests, then the compatibility and end-to-end suite on every one of VAULT_VERSIONS (CI)
+test-all-versions: unit-test
+	set -e; for v in $(VAULT_VERSIONS); do $(MAKE) --no-print-directory compat-test VAULT_VERSION=$$v; done
 
 ## bench: benchmarks (speed goals are measured here, never asserted in tests)
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 ## demo: simulator + Vault dev + plugin, configure, issue one certificate, print it, stop everything
-demo: build vault
+demo: build $(VAULT_BIN)
 	cd compat_test && $(GO) run ./cmd/devenv -mode demo
 
 ## dev: the same environment left running; prints VAULT_ADDR/VAULT_TOKEN and commands to try
-dev: build vault
+dev: build $(VAULT_BIN)
 	cd compat_test && $(GO) run ./cmd/devenv -mode dev
 
 fmt:
