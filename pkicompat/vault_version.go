@@ -79,11 +79,14 @@ func (b *backend) shapeLikeRunningVault(ctx context.Context, sys logical.SystemV
 	if sys == nil {
 		return
 	}
-	running, err := sys.VaultVersion(ctx)
-	if err != nil {
-		return // an older Vault that cannot say: answer as the newest does
+	// PluginEnv rather than VaultVersion: over gRPC, VaultVersion dereferences the environment
+	// Vault sends, which is nil when Vault sets the plugin up without a system view (it does so
+	// to ask a newly registered plugin its version). Without an answer: the newest shape.
+	env, err := sys.PluginEnv(ctx)
+	if err != nil || env == nil {
+		return
 	}
-	absent := fieldsAbsentIn(running)
+	absent := fieldsAbsentIn(env.VaultVersion)
 	if len(absent) == 0 {
 		return
 	}

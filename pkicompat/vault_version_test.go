@@ -20,7 +20,9 @@ func newHarnessInVault(t *testing.T, running string) *harness {
 	}
 	ctx := context.Background()
 	sv := logical.TestSystemView()
-	sv.VersionString = running
+	if running != "no environment" {
+		sv.PluginEnvironment = &logical.PluginEnvironment{VaultVersion: running}
+	}
 	storage := &logical.InmemStorage{}
 	b, err := pkicompat.Factory(server.Provider())(ctx, &logical.BackendConfig{
 		Logger: hclog.NewNullLogger(), System: sv, Config: map[string]string{}, StorageView: storage,
@@ -50,6 +52,7 @@ func TestAnswersShapedLikeTheRunningVaultsNativePKI(t *testing.T) {
 		{"1.21.0", true},
 		{"2.0.0", true},
 		{"", true},
+		{"no environment", true},
 		{"not a version", true},
 	} {
 		t.Run(tc.running, func(t *testing.T) {
