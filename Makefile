@@ -28,8 +28,13 @@ all: build
 ## build: the plugin into bin/keyfactor and the simulator into bin/commandsim
 build: $(PLUGIN_BIN) $(COMMANDSIM_BIN)
 
+# The version the plugin reports to Vault: the git tag (`git describe --tags`, e.g. v1.2.0 or
+# v1.2.0-3-gabc1234 after a tag), v0.0.0-dev without one. Both are semantic versions, as Vault needs.
+PLUGIN_VERSION ?= $(shell git describe --tags --match 'v[0-9]*.[0-9]*.[0-9]*' 2>/dev/null || echo v0.0.0-dev)
+PLUGIN_LDFLAGS := -X main.version=$(PLUGIN_VERSION)
+
 $(PLUGIN_BIN): $(GO_SOURCES)
-	$(GO) build -trimpath -o $@ ./cmd/keyfactor
+	$(GO) build -trimpath -ldflags "$(PLUGIN_LDFLAGS)" -o $@ ./cmd/keyfactor
 
 $(COMMANDSIM_BIN): $(GO_SOURCES)
 	$(GO) build -trimpath -o $@ ./cmd/commandsim
