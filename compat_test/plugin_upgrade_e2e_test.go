@@ -94,9 +94,9 @@ func TestPluginUpgradeByVersionKeepsData(t *testing.T) {
 		"-version=v1.0.1", "secret", realvault.PluginName)
 	errorContains(t, err, "reported version ("+oldVersion+") did not match requested version (v1.0.1)")
 
-	info := readData(t, env, "plugin", "info", "-format=json", "-version="+newVersion, "secret", realvault.PluginName)
+	info := readData(t, env, "read", "-format=json", "sys/plugins/catalog/secret/"+realvault.PluginName, "version="+newVersion)
 	if info["version"] != newVersion || info["sha256"] != newSum {
-		t.Fatalf("plugin info for %s: version %v, sha256 %v", newVersion, info["version"], info["sha256"])
+		t.Fatalf("catalog entry for %s: version %v, sha256 %v", newVersion, info["version"], info["sha256"])
 	}
 
 	const mount = "pki-versioned"
