@@ -90,6 +90,8 @@ func newBackend(provider Provider) *backend {
 		Invalidate:   b.invalidate,
 		PeriodicFunc: b.periodic,
 		Clean:        b.closeDriver,
+		// Storage written by Keyfactor's older plugin is migrated here (migrate_legacy.go).
+		InitializeFunc: b.initialize,
 	}
 	return b
 }
