@@ -58,6 +58,7 @@ func newBackend(provider Provider) *backend {
 	paths = append(paths, b.revokePaths()...)
 	paths = append(paths, b.tidyPaths()...)
 	paths = append(paths, b.caConfigPaths()...)
+	paths = append(paths, b.legacyBackupPaths()...)
 
 	b.Backend = &framework.Backend{
 		Help:        strings.TrimSpace(backendHelp),
