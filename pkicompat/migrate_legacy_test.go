@@ -576,3 +576,57 @@ func TestLegacyRollbackRestoresTheOlderLayout(t *testing.T) {
 	fresh := newHarness(t)
 	mustFail(t, fresh.write("legacy-backup/restore", nil), 400, "no copy")
 }
+
+// TestLegacyMigrationOddEntries: a revocation whose certificate entry is gone (the certificate is
+// in the revocation entry), an id whose certificate is gone, and an entry that holds no
+// certificate. Nothing is dropped silently: the revocation becomes a record, the others are set
+// aside in legacy-backup/ and named in the log.
+func TestLegacyMigrationOddEntries(t *testing.T) {
+	server, err := pkitest.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := newLegacyMount(t, server)
+	entries, err := m.layout.Entries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	revoked := m.certs[legacyRevoked]
+	delete(entries, "certs/"+revoked.key)
+	entries["kfId/0badc0de"] = []byte("4444")
+	entries["certs/0ddba11"] = []byte("not a certificate")
+	storage := &logical.InmemStorage{}
+	for k, v := range entries {
+		if err := storage.Put(context.Background(), &logical.StorageEntry{Key: k, Value: v}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h := newHarnessOn(t, server, storage)
+	if err := h.backend.Initialize(h.ctx, &logical.InitializationRequest{Storage: storage}); err != nil {
+		t.Fatal(err)
+	}
+
+	d := h.read("cert/" + revoked.key).data(t)
+	if !parseCertPEM(t, str(t, d, "certificate")).Equal(revoked.cert) || num(t, d, "revocation_time") != revoked.revokedAt.Unix() {
+		t.Errorf("the certificate known only from its revocation entry: %v", d)
+	}
+	if n := len(strList(t, h.list("certs/").data(t), "keys")); n != len(m.certs) {
+		t.Errorf("%d certificates listed, want %d (the unreadable entry set aside)", n, len(m.certs))
+	}
+	got := h.storedEntries()
+	record := string(got["certs/"+certutil.GetHexFormatted(revoked.cert.SerialNumber.Bytes(), "-")])
+	if !strings.Contains(record, `"certificate_id":"`+revoked.id+`"`) {
+		t.Errorf("the record made from the revocation entry lacks Command id %s: %s", revoked.id, record)
+	}
+	for _, key := range []string{"kfId/0badc0de", "certs/0ddba11"} {
+		if _, ok := got[key]; ok {
+			t.Errorf("%s left in place", key)
+		}
+		if string(got["legacy-backup/"+key]) != string(entries[key]) {
+			t.Errorf("%s not kept in legacy-backup/", key)
+		}
+		if !strings.Contains(string(got["legacy-migration/log"]), key) {
+			t.Errorf("the migration log does not name %s: %s", key, got["legacy-migration/log"])
+		}
+	}
+}
