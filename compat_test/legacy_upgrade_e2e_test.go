@@ -181,8 +181,30 @@ func TestUpgradeFromOlderPluginInPlace(t *testing.T) {
 		t.Errorf("%d certificates after issuing two more, want %d", n, len(issued)+2)
 	}
 
-	// The copy kept for a rollback goes with the tidy flag.
+	// Rolling back: the older entries restored, the older binary registered and reloaded; it
+	// finds its certificates under its own keys again.
+	mustVault(t, env, "write", "-force", "keyfactor/legacy-backup/restore")
+	mustVault(t, env, "plugin", "register", "-sha256="+legacySHA, "-command=keyfactor-legacy", "secret", realvault.PluginName)
+	mustVault(t, env, "plugin", "reload", "-plugin="+realvault.PluginName)
+	rolledBack := seedListKeys(t, env, "keyfactor/certs")
+	for _, c := range issued {
+		if !slices.Contains(rolledBack, c.entry.Key) {
+			t.Errorf("after the rollback the older plugin does not find certs/%s: %v", c.entry.Key, rolledBack)
+		}
+	}
+	t.Logf("after a rollback (older plugin again): vault list keyfactor/certs = %d entries %v", len(rolledBack), rolledBack)
+
+	// Upgrading again migrates again; then the copy kept for a rollback goes with the tidy flag.
+	mustVault(t, env, "plugin", "register", "-sha256="+env.PluginSHA256, "-command="+realvault.PluginName, "secret", realvault.PluginName)
+	mustVault(t, env, "plugin", "reload", "-plugin="+realvault.PluginName)
+	waitForMigratedMount(t, env)
+	if n := len(seedListKeys(t, env, "keyfactor/certs")); n != len(issued)+2 {
+		t.Errorf("%d certificates after upgrading again, want %d", n, len(issued)+2)
+	}
 	mustVault(t, env, "write", "keyfactor/tidy", "tidy_legacy_backup=true")
+	if _, err := env.Vault("write", "-force", "keyfactor/legacy-backup/restore"); err == nil {
+		t.Errorf("a restore after tidy_legacy_backup=true succeeded")
+	}
 }
 
 // legacyIssuedCert is a certificate Command issued while the older plugin served the mount.
