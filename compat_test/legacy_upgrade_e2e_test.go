@@ -219,10 +219,14 @@ type legacyIssuedCert struct {
 // colons, one without its id, one revoked (in Command too).
 func issueLegacyCertificates(ctx context.Context, t *testing.T, env *realvault.Env) []legacyIssuedCert {
 	t.Helper()
-	drv, _, err := keyfactor.NewProvider().NewDriver(map[string]interface{}{
+	conf, err := json.Marshal(map[string]interface{}{
 		"url": env.Sim.URL, "api_path": env.Sim.APIPath, "username": env.Sim.Username, "password": env.Sim.Password,
 		"domain": env.Sim.Domain, "ca": env.Sim.CA, "template": env.Sim.Template, "command_cert_path": env.Sim.CABundle,
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	drv, _, err := keyfactor.NewProvider().NewDriver(conf)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,11 +36,8 @@ import (
 //   - revoked/<serial> JSON {certificate_bytes, revocation_time (unix), revocation_time_utc};
 //     certificate_bytes is the certs/ entry's value, so PEM bytes (base64 in the JSON).
 //   - ca/<name>, ca/<name>_chain, ca_chain/  cached CA certificates, fetched again on demand.
-const (
-	legacyKeyfactorIDPrefix = "kfId/"
-	legacyCACachePrefix     = "ca/"
-	legacyCAChainCacheKey   = "ca_chain/"
-)
+//
+// The keys are declared in storage.go.
 
 // legacyRole is a role as the older plugin stored it. Only the fields that carry meaning are
 // read; its never-used internal fields (MaxPathLength, AllowExpirationPastCA) are ignored.

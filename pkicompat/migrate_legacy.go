@@ -21,12 +21,9 @@ import (
 // looks at what is already there. A migration killed half-way is simply run again on the next
 // start and finishes without losing or duplicating anything. The copies stay until
 // `tidy tidy_legacy_backup=true` removes them.
-const (
-	legacyBackupPrefix    = "legacy-backup/"
-	legacyMigrationLogKey = "legacy-migration/log"
-	// legacyMigrationMaxNotes bounds the log entry on mounts with many odd entries.
-	legacyMigrationMaxNotes = 200
-)
+
+// legacyMigrationMaxNotes bounds the log entry on mounts with many odd entries.
+const legacyMigrationMaxNotes = 200
 
 // legacyMigrationLog is what the migration did. Its presence means the migration is complete.
 type legacyMigrationLog struct {
@@ -126,7 +123,7 @@ func migrateLegacyStorage(ctx context.Context, s logical.Storage, defaultCA stri
 		}
 	}
 	m.log.Finished = time.Now().UTC()
-	if err := m.put(ctx, legacyMigrationLogKey, m.log); err != nil {
+	if err := putJSON(ctx, s, legacyMigrationLogKey, "the migration log", m.log); err != nil {
 		return nil, err
 	}
 	return m.log, nil
@@ -504,17 +501,6 @@ func (m *legacyMigration) delete(ctx context.Context, key string) error {
 	return nil
 }
 
-func (m *legacyMigration) put(ctx context.Context, key string, v interface{}) error {
-	entry, err := logical.StorageEntryJSON(key, v)
-	if err != nil {
-		return fmt.Errorf("encoding %s: %w", key, err)
-	}
-	if err := m.s.Put(ctx, entry); err != nil {
-		return fmt.Errorf("storing %s: %w", key, err)
-	}
-	return nil
-}
-
 // removeLegacyBackup deletes legacy-backup/ (tidy_legacy_backup) and records when in the log.
 // It returns how many entries it removed.
 func removeLegacyBackup(ctx context.Context, s logical.Storage) (int, error) {
@@ -528,20 +514,10 @@ func removeLegacyBackup(ctx context.Context, s logical.Storage) (int, error) {
 			return 0, fmt.Errorf("removing %s%s: %w", legacyBackupPrefix, k, err)
 		}
 	}
-	entry, err := s.Get(ctx, legacyMigrationLogKey)
-	if err != nil || entry == nil {
+	log, err := getJSON[legacyMigrationLog](ctx, s, legacyMigrationLogKey, "the migration log")
+	if err != nil || log == nil || len(keys) == 0 {
 		return len(keys), err
 	}
-	var log legacyMigrationLog
-	if err := entry.DecodeJSON(&log); err != nil {
-		return len(keys), fmt.Errorf("decoding the migration log: %w", err)
-	}
-	if len(keys) > 0 {
-		log.BackupRemoved = time.Now().UTC()
-		m := &legacyMigration{s: s}
-		if err := m.put(ctx, legacyMigrationLogKey, &log); err != nil {
-			return len(keys), err
-		}
-	}
-	return len(keys), nil
+	log.BackupRemoved = time.Now().UTC()
+	return len(keys), putJSON(ctx, s, legacyMigrationLogKey, "the migration log", log)
 }

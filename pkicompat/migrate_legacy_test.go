@@ -565,9 +565,6 @@ func TestLegacyRollbackRestoresTheOlderLayout(t *testing.T) {
 
 	// Restarted before the older binary is back, this engine migrates again.
 	again := newHarnessOn(t, h.ca, h.storage)
-	if err := again.backend.Initialize(again.ctx, &logical.InitializationRequest{Storage: h.storage}); err != nil {
-		t.Fatal(err)
-	}
 	if n := len(strList(t, again.list("certs/").data(t), "keys")); n != len(m.certs) {
 		t.Errorf("%d certificates after migrating again, want %d", n, len(m.certs))
 	}
@@ -602,9 +599,6 @@ func TestLegacyMigrationOddEntries(t *testing.T) {
 		}
 	}
 	h := newHarnessOn(t, server, storage)
-	if err := h.backend.Initialize(h.ctx, &logical.InitializationRequest{Storage: storage}); err != nil {
-		t.Fatal(err)
-	}
 
 	d := h.read("cert/" + revoked.key).data(t)
 	if !parseCertPEM(t, str(t, d, "certificate")).Equal(revoked.cert) || num(t, d, "revocation_time") != revoked.revokedAt.Unix() {

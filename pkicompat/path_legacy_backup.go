@@ -38,7 +38,7 @@ func (b *backend) handleLegacyRestore(ctx context.Context, req *logical.Request,
 		return nil, err
 	}
 	if restored == 0 {
-		return logical.ErrorResponse("no copy of the older Keyfactor plugin's entries is kept here: nothing was migrated, or tidy_legacy_backup removed it"), nil
+		return respond(Invalid("no copy of the older Keyfactor plugin's entries is kept here: nothing was migrated, or tidy_legacy_backup removed it"))
 	}
 	resp := &logical.Response{Data: map[string]interface{}{"restored_entries": restored}}
 	resp.AddWarning("the older plugin's entries are back; register and reload its binary now (vault plugin register -sha256=<older sha> secret <name>, vault plugin reload -plugin=<name>): this engine migrates them again on its next start")

@@ -40,7 +40,7 @@ func TestOlderPluginConfigLoads(t *testing.T) {
 			if tc.wantCA == `ca.example.com\Issuing` && !strings.Contains(conf["ca"].(string), `\\`) {
 				t.Fatalf("fixture: want a literal double backslash in ca, got %q", conf["ca"])
 			}
-			drv, warnings, err := NewProvider().NewDriver(conf)
+			drv, warnings, err := NewProvider().NewDriver(json.RawMessage(tc.stored))
 			if err != nil {
 				t.Fatalf("the older plugin's config does not load: %v", err)
 			}
