@@ -58,14 +58,6 @@ func TestConfigRejectedWritesStoreNothing(t *testing.T) {
 	}
 }
 
-func keysOf(m map[string][]byte) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
-}
-
 func TestConfigWriteReadMergeDelete(t *testing.T) {
 	h := newHarness(t)
 	r := h.write("config", map[string]interface{}{"url": "https://ca.test", "password": pkitest.Password, "scopes": "a,b"})
