@@ -21,7 +21,11 @@ export COMMANDSIM_BIN := $(BIN)/commandsim
 
 GO_SOURCES := $(shell find . -name '*.go' -not -path './.cache/*' -not -path './tools/*') go.mod go.sum
 
-.PHONY: all build release vault test test-all-versions unit-test compat-test bench demo dev fmt vet clean
+# staticcheck is run at a pinned version through `go run` (downloaded once into the module cache);
+# 0.8.x understands Go 1.26.
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+.PHONY: all build release vault check test test-all-versions compat-test-older-versions unit-test compat-test bench demo dev fmt clean
 
 all: build
 
@@ -51,19 +55,30 @@ vault: $(foreach v,$(VAULT_VERSIONS),$(call vault_bin,$(v)))
 $(VAULT_CACHE)/%/bin/vault: tools/vault/%/go.mod tools/vault/%/go.sum tools/vault/%/main.go
 	cd tools/vault/$* && $(GO) build -trimpath -ldflags "-s -w" -o $@ .
 
-## test: unit tests (race detector on), then the compatibility and end-to-end suite on a real Vault
-test: unit-test compat-test
+## check: gofmt, go vet and staticcheck over both modules; fails on any finding
+check:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt -l:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+	cd compat_test && $(GO) vet ./... && $(GO) run $(STATICCHECK) ./...
+
+## test: the checks, unit tests (race detector on), then the compatibility and end-to-end suite on a real Vault
+test: check unit-test compat-test
 
 unit-test:
-	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
 
 compat-test: build $(VAULT_BIN)
-	cd compat_test && $(GO) vet ./... && $(GO) test -count=1 -timeout 45m ./...
+	cd compat_test && $(GO) test -count=1 -timeout 45m ./...
 
-## test-all-versions: unit tests, then the compatibility and end-to-end suite on every one of VAULT_VERSIONS (CI)
-test-all-versions: unit-test
-	set -e; for v in $(VAULT_VERSIONS); do $(MAKE) --no-print-directory compat-test VAULT_VERSION=$$v; done
+## test-all-versions: `make test` on the newest Vault, then the compatibility and end-to-end suite
+## on each older one of VAULT_VERSIONS (CI)
+test-all-versions: test compat-test-older-versions
+
+compat-test-older-versions:
+	set -e; for v in $(wordlist 2,$(words $(VAULT_VERSIONS)),$(VAULT_VERSIONS)); do \
+		$(MAKE) --no-print-directory compat-test VAULT_VERSION=$$v; done
 
 ## bench: benchmarks (speed goals are measured here, never asserted in tests)
 bench:

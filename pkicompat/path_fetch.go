@@ -10,9 +10,6 @@ import (
 	"github.com/hashicorp/vault/sdk/logical"
 )
 
-// caField is the previous Keyfactor plugin's `ca=<name>` on CA reads; empty = the default CA.
-var caField = &framework.FieldSchema{Type: framework.TypeString, Description: "The CA to read; empty for the configured default.", Query: true}
-
 func (b *backend) fetchPaths() []*framework.Path {
 	read := func(pattern string, fields map[string]*framework.FieldSchema, cb framework.OperationFunc, help string) *framework.Path {
 		return &framework.Path{
@@ -43,10 +40,10 @@ func (b *backend) fetchPaths() []*framework.Path {
 			HelpSynopsis: help,
 		}
 	}
-	caOnly := map[string]*framework.FieldSchema{"ca": caField}
+	caOnly := map[string]*framework.FieldSchema{"ca": legacyCAField}
 	serialFields := map[string]*framework.FieldSchema{
 		"serial": {Type: framework.TypeString, Description: `Certificate serial, ':' or '-' separated; "ca" for the default CA.`},
-		"ca":     caField,
+		"ca":     legacyCAField,
 	}
 	return []*framework.Path{
 		read("ca(/pem)?", caOnly, b.pathFetchCARaw, "The default CA's certificate, raw DER (ca) or PEM (ca/pem)."),
@@ -57,75 +54,60 @@ func (b *backend) fetchPaths() []*framework.Path {
 		read("cert/crl/raw(/pem)?", caOnly, b.pathFetchCRLRaw, "The default CA's CRL, raw DER or PEM."),
 		read("cert/(?P<serial>"+serialPattern+")/raw(/pem)?", serialFields, b.pathFetchCertRaw, "A certificate, raw DER or PEM."),
 		read("cert/(?P<serial>"+serialPattern+")", serialFields, b.pathFetchCertJSON, "A certificate with its revocation status."),
-		// certs/<serial> is the previous Keyfactor plugin's spelling of cert/<serial>.
-		read("certs/(?P<serial>"+serialPattern+")", serialFields, b.pathFetchCertJSON, "Same as cert/<serial>."),
+		read(legacyCertPattern, serialFields, b.pathFetchCertJSON, "Same as cert/<serial>."),
 		list("certs/revoked/?$", revokedStoragePrefix, "Serials of revoked certificates."),
 		list("certs/?$", certStoragePrefix, "Serials of stored certificates."),
 	}
 }
 
-// caChainFor fetches a CA's chain. ok is false (and resp, err nil) when no CA is configured, so
-// raw endpoints can answer 204 as native does without an issuer.
-func (b *backend) caChainFor(ctx context.Context, s logical.Storage, ca string) (chain []*x509.Certificate, ok bool, resp *logical.Response, err error) {
+// caChainFor fetches a CA's chain. It is empty (and err nil) when no CA is configured, so raw
+// endpoints can answer 204 as native does without an issuer.
+func (b *backend) caChainFor(ctx context.Context, s logical.Storage, ca string) ([]*x509.Certificate, error) {
 	conf, err := loadConfig(ctx, s)
-	if err != nil {
-		return nil, false, nil, err
-	}
-	if conf == nil {
-		return nil, false, nil, nil
+	if err != nil || conf == nil {
+		return nil, err
 	}
 	drv, err := b.currentDriver(ctx, s)
 	if err != nil {
-		resp, err = userOrInternal(err)
-		return nil, false, resp, err
+		return nil, err
 	}
-	chain, err = drv.CAChain(ctx, ca)
+	chain, err := drv.CAChain(ctx, ca)
 	if err != nil {
-		resp, err = caFailure("fetch CA chain", err)
-		return nil, false, resp, err
+		return nil, caError("fetch CA chain", err)
 	}
-	return withoutNil(chain), true, nil, nil
-}
-
-// seedCARead reports whether a CA read carries the previous Keyfactor plugin's `ca=<name>`.
-// Those reads (`vault read keyfactor/ca ca=X`, `vault read keyfactor/ca_chain ca=X`) come from
-// the vault CLI, which can only print JSON, so they get the JSON shapes of cert/ca and
-// cert/ca_chain. Without `ca`, the answer is native's raw body, as curl-based scripts expect.
-func seedCARead(req *logical.Request, d *framework.FieldData) bool {
-	name, ok := d.GetOk("ca")
-	return ok && name.(string) != "" && !strings.HasSuffix(req.Path, "/pem")
+	return withoutNil(chain), nil
 }
 
 func (b *backend) pathFetchCARaw(ctx context.Context, req *logical.Request, d *framework.FieldData) (*logical.Response, error) {
-	if seedCARead(req, d) {
+	if legacyCARead(req, d) {
 		return b.pathFetchCAJSON(ctx, req, d)
 	}
 	pemOut := strings.HasSuffix(req.Path, "/pem")
-	chain, ok, resp, err := b.caChainFor(ctx, req.Storage, d.Get("ca").(string))
-	if resp != nil || err != nil {
-		return resp, err
+	chain, err := b.caChainFor(ctx, req.Storage, d.Get("ca").(string))
+	if err != nil {
+		return respond(err)
 	}
-	return rawCertResponse(firstOf(chain, ok), pemOut), nil
+	return rawCertResponse(firstOf(chain), pemOut), nil
 }
 
 func (b *backend) pathFetchCAChainRaw(ctx context.Context, req *logical.Request, d *framework.FieldData) (*logical.Response, error) {
-	if seedCARead(req, d) {
+	if legacyCARead(req, d) {
 		return b.pathFetchCAChainJSON(ctx, req, d)
 	}
-	chain, _, resp, err := b.caChainFor(ctx, req.Storage, d.Get("ca").(string))
-	if resp != nil || err != nil {
-		return resp, err
+	chain, err := b.caChainFor(ctx, req.Storage, d.Get("ca").(string))
+	if err != nil {
+		return respond(err)
 	}
 	// Native serves the PEM chain with the DER content type (sic); kept for parity.
 	return rawResponse(contentTypeDER, []byte(chainPEM(chain))), nil
 }
 
 func (b *backend) pathFetchCAChainJSON(ctx context.Context, req *logical.Request, d *framework.FieldData) (*logical.Response, error) {
-	chain, ok, resp, err := b.caChainFor(ctx, req.Storage, d.Get("ca").(string))
-	if resp != nil || err != nil {
-		return resp, err
+	chain, err := b.caChainFor(ctx, req.Storage, d.Get("ca").(string))
+	if err != nil {
+		return respond(err)
 	}
-	if !ok || len(chain) == 0 {
+	if len(chain) == 0 {
 		return logical.ErrorResponse("no default issuer currently configured"), nil
 	}
 	text := chainPEM(chain)
@@ -138,29 +120,26 @@ func (b *backend) pathFetchCAChainJSON(ctx context.Context, req *logical.Request
 	}}, nil
 }
 
-// crlFor fetches a CA's CRL; ok is false when no CA is configured.
-func (b *backend) crlFor(ctx context.Context, s logical.Storage, ca string) (der []byte, ok bool, resp *logical.Response, err error) {
+// crlFor fetches a CA's CRL; configured is false when no CA is configured.
+func (b *backend) crlFor(ctx context.Context, s logical.Storage, ca string) (der []byte, configured bool, err error) {
 	conf, err := loadConfig(ctx, s)
 	if err != nil || conf == nil {
-		return nil, false, nil, err
+		return nil, false, err
 	}
 	drv, err := b.currentDriver(ctx, s)
 	if err != nil {
-		resp, err = userOrInternal(err)
-		return nil, false, resp, err
+		return nil, false, err
 	}
-	der, err = drv.CRL(ctx, ca)
-	if err != nil {
-		resp, err = caFailure("fetch CRL", err)
-		return nil, false, resp, err
+	if der, err = drv.CRL(ctx, ca); err != nil {
+		return nil, false, caError("fetch CRL", err)
 	}
-	return der, true, nil, nil
+	return der, true, nil
 }
 
 func (b *backend) pathFetchCRLRaw(ctx context.Context, req *logical.Request, d *framework.FieldData) (*logical.Response, error) {
-	der, _, resp, err := b.crlFor(ctx, req.Storage, d.Get("ca").(string))
-	if resp != nil || err != nil {
-		return resp, err
+	der, _, err := b.crlFor(ctx, req.Storage, d.Get("ca").(string))
+	if err != nil {
+		return respond(err)
 	}
 	if strings.HasSuffix(req.Path, "/pem") {
 		var body []byte
@@ -173,11 +152,11 @@ func (b *backend) pathFetchCRLRaw(ctx context.Context, req *logical.Request, d *
 }
 
 func (b *backend) pathFetchCRLJSON(ctx context.Context, req *logical.Request, d *framework.FieldData) (*logical.Response, error) {
-	der, ok, resp, err := b.crlFor(ctx, req.Storage, d.Get("ca").(string))
-	if resp != nil || err != nil {
-		return resp, err
+	der, configured, err := b.crlFor(ctx, req.Storage, d.Get("ca").(string))
+	if err != nil {
+		return respond(err)
 	}
-	if !ok {
+	if !configured {
 		return logical.ErrorResponse("no default issuer currently configured"), nil
 	}
 	text := ""
@@ -232,11 +211,11 @@ func (b *backend) pathFetchCertJSON(ctx context.Context, req *logical.Request, d
 
 // pathFetchCAJSON is native's cert/ca answer for the CA the request names (default: the config's).
 func (b *backend) pathFetchCAJSON(ctx context.Context, req *logical.Request, d *framework.FieldData) (*logical.Response, error) {
-	chain, ok, resp, err := b.caChainFor(ctx, req.Storage, d.Get("ca").(string))
-	if resp != nil || err != nil {
-		return resp, err
+	chain, err := b.caChainFor(ctx, req.Storage, d.Get("ca").(string))
+	if err != nil {
+		return respond(err)
 	}
-	if !ok || len(chain) == 0 {
+	if len(chain) == 0 {
 		return logical.ErrorResponse("no default issuer currently configured"), nil
 	}
 	return &logical.Response{Data: certJSON(chain[0], nil)}, nil
@@ -275,8 +254,8 @@ func rawCertResponse(cert *x509.Certificate, pemOut bool) *logical.Response {
 	return rawResponse(contentTypeDER, body)
 }
 
-func firstOf(chain []*x509.Certificate, ok bool) *x509.Certificate {
-	if !ok || len(chain) == 0 {
+func firstOf(chain []*x509.Certificate) *x509.Certificate {
+	if len(chain) == 0 {
 		return nil
 	}
 	return chain[0]
