@@ -4,7 +4,6 @@ import (
 	"context"
 	"testing"
 
-	hclog "github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/vault/sdk/logical"
 
 	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat"
@@ -18,20 +17,13 @@ func newHarnessInVault(t *testing.T, running string) *harness {
 	if err != nil {
 		t.Fatalf("starting the test CA: %v", err)
 	}
-	ctx := context.Background()
-	sv := logical.TestSystemView()
+	sv := pkitest.SystemView()
 	if running != "no environment" {
 		sv.PluginEnvironment = &logical.PluginEnvironment{VaultVersion: running}
 	}
 	storage := &logical.InmemStorage{}
-	b, err := pkicompat.Factory(server.Provider())(ctx, &logical.BackendConfig{
-		Logger: hclog.NewNullLogger(), System: sv, Config: map[string]string{}, StorageView: storage,
-	})
-	if err != nil {
-		t.Fatalf("Factory: %v", err)
-	}
-	t.Cleanup(func() { b.Cleanup(ctx) })
-	return &harness{t: t, ctx: ctx, backend: b, storage: storage, ca: server}
+	m := pkitest.NewMount(t, pkicompat.Factory(server.Provider()), storage, sv)
+	return &harness{t: t, ctx: context.Background(), mount: m, storage: storage, ca: server}
 }
 
 // The engine answers like the native PKI of the Vault it runs in: Vault 1.19's native PKI has no
