@@ -27,6 +27,14 @@ func (c *storedRoles) evict(name string) {
 	c.gen++
 }
 
+// evictAll forgets every cached role (after a bulk rewrite of role/ entries).
+func (c *storedRoles) evictAll() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.raw = nil
+	c.gen++
+}
+
 // evictKey evicts the role stored at key (role/<name>), if it is one.
 func (c *storedRoles) evictKey(key string) {
 	if name, ok := strings.CutPrefix(key, roleStoragePrefix); ok {
@@ -61,6 +69,12 @@ func (b *backend) roleForIssue(ctx context.Context, s logical.Storage, name stri
 	}
 	var role roleEntry
 	if err := entry.DecodeJSON(&role); err != nil {
+		// A role of Keyfactor's older plugin not yet migrated reads as getRole reads it.
+		if isLegacyRoleJSON(entry.Value) {
+			if legacy, _, lerr := decodeLegacyRole(entry.Value); lerr == nil {
+				return legacy, nil
+			}
+		}
 		return nil, fmt.Errorf("decoding role %q: %w", name, err)
 	}
 	role.upgradeDefaults() // as getRole

@@ -69,6 +69,7 @@ func decodeConfig(raw json.RawMessage) (*Config, []string, error) {
 	if err := json.Unmarshal(raw, &cfg); err != nil {
 		return nil, nil, fmt.Errorf("invalid configuration: %s", describeDecodeError(err))
 	}
+	cfg.CA = normaliseCAName(cfg.CA)
 	known := map[string]bool{}
 	for _, f := range (provider{}).ConfigFields() {
 		known[f.Name] = true
