@@ -25,6 +25,7 @@ roles at "roles/<name>", then issue at "issue/<role>" or sign a CSR at "sign/<ro
 func Factory(provider Provider) logical.Factory {
 	return func(ctx context.Context, conf *logical.BackendConfig) (logical.Backend, error) {
 		b := newBackend(provider)
+		b.shapeLikeRunningVault(ctx, conf.System)
 		if err := b.Setup(ctx, conf); err != nil {
 			return nil, err
 		}
@@ -44,6 +45,11 @@ type backend struct {
 
 	revocationSync revocationSyncer
 	tidy           *tidyRunner
+
+	// Per-request lookups kept in memory (leasettl.go, issuercache.go, rolecache.go).
+	leaseTTLs     mountLeaseTTLs
+	storedIssuers storedIssuers
+	storedRoles   storedRoles
 }
 
 func newBackend(provider Provider) *backend {
@@ -58,6 +64,7 @@ func newBackend(provider Provider) *backend {
 	paths = append(paths, b.revokePaths()...)
 	paths = append(paths, b.tidyPaths()...)
 	paths = append(paths, b.caConfigPaths()...)
+	paths = append(paths, b.legacyBackupPaths()...)
 
 	b.Backend = &framework.Backend{
 		Help:        strings.TrimSpace(backendHelp),
@@ -90,6 +97,8 @@ func newBackend(provider Provider) *backend {
 		Invalidate:   b.invalidate,
 		PeriodicFunc: b.periodic,
 		Clean:        b.closeDriver,
+		// Storage written by Keyfactor's older plugin is migrated here (migrate_legacy.go).
+		InitializeFunc: b.initialize,
 	}
 	return b
 }
@@ -99,6 +108,8 @@ func (b *backend) invalidate(_ context.Context, key string) {
 	if key == configStorageKey {
 		b.closeDriver(context.Background())
 	}
+	b.storedIssuers.forgetKey(key)
+	b.storedRoles.evictKey(key)
 }
 
 // currentDriver returns the driver for the stored configuration, building it on first use.

@@ -187,6 +187,26 @@ func (h *harness) storedEntries() map[string][]byte {
 	return out
 }
 
+// changedSince lists the keys written, changed or removed since before (a storedEntries
+// snapshot), for checks that a request stored nothing. A mount writes entries of its own when
+// Vault initialises it (the migration log), so "nothing" is measured from after mounting.
+func (h *harness) changedSince(before map[string][]byte) []string {
+	h.t.Helper()
+	after := h.storedEntries()
+	var changed []string
+	for k, v := range after {
+		if w, ok := before[k]; !ok || !bytes.Equal(v, w) {
+			changed = append(changed, k)
+		}
+	}
+	for k := range before {
+		if _, ok := after[k]; !ok {
+			changed = append(changed, k)
+		}
+	}
+	return changed
+}
+
 func (h *harness) certKeys() []string {
 	h.t.Helper()
 	keys, err := h.storage.List(h.ctx, "certs/")

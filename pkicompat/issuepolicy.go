@@ -127,11 +127,14 @@ func (b *backend) notAfterFor(p *issuePolicy, in *issueInput, now time.Time) (ti
 		ttl = p.ttl
 	}
 	maxTTL := p.maxTTL
-	if ttl == 0 {
-		ttl = b.System().DefaultLeaseTTL()
-	}
-	if maxTTL == 0 {
-		maxTTL = b.System().MaxLeaseTTL()
+	if ttl == 0 || maxTTL == 0 {
+		mountDefault, mountMax := b.leaseTTLs.get(b.System())
+		if ttl == 0 {
+			ttl = mountDefault
+		}
+		if maxTTL == 0 {
+			maxTTL = mountMax
+		}
 	}
 	if ttl > maxTTL {
 		warnings = append(warnings, fmt.Sprintf("TTL %q is longer than permitted maxTTL %q, so maxTTL is being used", ttl, maxTTL))

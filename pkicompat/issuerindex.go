@@ -46,9 +46,9 @@ func newIssuerEntry(ca string) *issuerEntry {
 	return &issuerEntry{ID: issuerIDFor(ca), Name: issuerNameFor(ca), CA: ca}
 }
 
-// rememberIssuer records a CA the mount has used. It writes only when the CA is new, so
+// storeIssuerIfNew records a CA the mount has used. It writes only when the CA is new, so
 // issuance normally adds no replicated write.
-func rememberIssuer(ctx context.Context, s logical.Storage, ca string) (*issuerEntry, error) {
+func storeIssuerIfNew(ctx context.Context, s logical.Storage, ca string) (*issuerEntry, error) {
 	e := newIssuerEntry(ca)
 	existing, err := s.Get(ctx, issuerStoragePrefix+e.ID)
 	if err != nil {

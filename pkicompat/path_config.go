@@ -153,7 +153,7 @@ func (b *backend) pathConfigWrite(ctx context.Context, req *logical.Request, d *
 	b.replaceDriver(driver)
 
 	// The default CA is an issuer of this mount from the start, so issuers/ lists it.
-	if _, err := rememberIssuer(ctx, req.Storage, defaultCAName(driver)); err != nil {
+	if _, err := b.rememberIssuer(ctx, req.Storage, defaultCAName(driver)); err != nil {
 		warnings = append(warnings, fmt.Sprintf("the default CA could not be recorded as an issuer: %s", err.Error()))
 	}
 

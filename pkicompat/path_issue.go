@@ -111,7 +111,7 @@ func (b *backend) handleIssue(ctx context.Context, req *logical.Request, d *fram
 	roleName := in.role
 	var role *roleEntry
 	if roleName != "" || mode != modeSignVerbatim {
-		r, err := getRole(ctx, req.Storage, roleName)
+		r, err := b.roleForIssue(ctx, req.Storage, roleName)
 		if err != nil {
 			return nil, err
 		}
@@ -251,7 +251,7 @@ func (b *backend) respondIssued(ctx context.Context, req *logical.Request, ir *i
 	serial := serialFromCert(cert)
 	// The issuer index only feeds issuers/ listings; failing to extend it (for example a
 	// read-only replicated store on a secondary) must not lose a certificate already issued.
-	issuer, err := rememberIssuer(ctx, req.Storage, signed.CA)
+	issuer, err := b.rememberIssuer(ctx, req.Storage, signed.CA)
 	if err != nil {
 		b.Logger().Warn("could not record the issuing CA", "ca", signed.CA, "error", err)
 		issuer = newIssuerEntry(signed.CA)

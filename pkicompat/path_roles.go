@@ -113,6 +113,7 @@ func (b *backend) pathRoleDelete(ctx context.Context, req *logical.Request, d *f
 	if err := req.Storage.Delete(ctx, roleStoragePrefix+name); err != nil {
 		return nil, fmt.Errorf("deleting role %q: %w", name, err)
 	}
+	b.storedRoles.evict(name)
 	return nil, nil
 }
 
@@ -186,6 +187,7 @@ func (b *backend) storeRole(ctx context.Context, req *logical.Request, d *framew
 	if err := putRole(ctx, req.Storage, name, role); err != nil {
 		return nil, err
 	}
+	b.storedRoles.evict(name)
 	resp := &logical.Response{Data: role.responseData()}
 	for _, w := range warnings {
 		resp.AddWarning(w)

@@ -108,6 +108,10 @@ func tidyFields() map[string]*framework.FieldSchema {
 		}
 		fields[f.name] = &framework.FieldSchema{Type: framework.TypeBool, Default: false, Description: description}
 	}
+	fields["tidy_legacy_backup"] = &framework.FieldSchema{
+		Type: framework.TypeBool, Default: false,
+		Description: "Not native: remove the copy of Keyfactor's older plugin's entries kept by the upgrade (legacy-backup/); rolling back is no longer possible afterwards.",
+	}
 	return fields
 }
 
@@ -123,6 +127,7 @@ func parseTidyRequest(d *framework.FieldData) (*tidyConfig, error) {
 		*f.of(r) = d.Get(f.name).(bool)
 	}
 	r.RevokedCerts = r.RevokedCerts || d.Get("tidy_revocation_list").(bool)
+	r.LegacyBackup = d.Get("tidy_legacy_backup").(bool)
 	for _, b := range []struct {
 		name string
 		val  time.Duration

@@ -88,8 +88,16 @@ type roleEntry struct {
 // "email,hostname").
 func getRole(ctx context.Context, s logical.Storage, name string) (*roleEntry, error) {
 	role, err := getJSON[roleEntry](ctx, s, roleStoragePrefix+name, fmt.Sprintf("role %q", name))
-	if err != nil || role == nil {
+	if err != nil {
+		// A role of Keyfactor's older plugin not yet migrated (read on a node that does not
+		// migrate, or before the migration ran) is read with the meaning it had there.
+		if legacy := legacyRoleAt(ctx, s, roleStoragePrefix+name); legacy != nil {
+			return legacy, nil
+		}
 		return nil, err
+	}
+	if role == nil {
+		return nil, nil
 	}
 	role.upgradeDefaults()
 	return role, nil

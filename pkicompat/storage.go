@@ -33,6 +33,19 @@ const (
 	// revocationSyncKey holds, per issuer, when the last successful sync of revocations made
 	// in the CA started. Local storage, like the records it updates.
 	revocationSyncKey = "revocation-sync"
+
+	// Keys of Keyfactor's older plugin (hashicorp-vault-secretsengine v1.4.1), read once by the
+	// in-place upgrade (migrate_legacy.go) and then removed; its config and role/ entries use
+	// the keys above. legacyKeyfactorIDPrefix + serial holds Command's certificate id;
+	// legacyCACachePrefix + CA name (and + "_chain") and legacyCAChainCacheKey are its CA caches.
+	legacyKeyfactorIDPrefix = "kfId/"
+	legacyCACachePrefix     = "ca/"
+	legacyCAChainCacheKey   = "ca_chain/"
+	// legacyBackupPrefix + original key holds a copy of each older entry the upgrade replaced
+	// or removed, for a rollback (legacy-backup/restore), until tidy_legacy_backup removes it.
+	legacyBackupPrefix = "legacy-backup/"
+	// legacyMigrationLogKey records that the upgrade ran, and what it did.
+	legacyMigrationLogKey = "legacy-migration/log"
 )
 
 // localStoragePaths are kept per cluster, as native keeps certificate records.

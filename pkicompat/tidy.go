@@ -54,6 +54,10 @@ type tidyConfig struct {
 
 	MaintainCount  bool `json:"maintain_stored_certificate_counts"`
 	PublishMetrics bool `json:"publish_stored_certificate_count_metrics"`
+
+	// LegacyBackup (tidy_legacy_backup, not native) removes the copy the upgrade from Keyfactor's
+	// older plugin kept (migrate_legacy.go). A one-off request: never part of auto-tidy.
+	LegacyBackup bool `json:"-"`
 }
 
 // tidyFlag is one of native's tidy operation flags.
@@ -96,6 +100,9 @@ func defaultTidyConfig() *tidyConfig {
 
 // anyEnabled reports whether any tidy operation is set.
 func (c *tidyConfig) anyEnabled() bool {
+	if c.LegacyBackup {
+		return true
+	}
 	for _, f := range tidyFlags {
 		if *f.of(c) {
 			return true
@@ -217,7 +224,14 @@ func (t *tidyRunner) tidy(ctx context.Context, params *tidyConfig, s logical.Sto
 		return errTidyCancelled
 	}
 	if params.RevokedCerts {
-		return t.tidyRevokedMarkers(ctx, params, s, cancel)
+		if err := t.tidyRevokedMarkers(ctx, params, s, cancel); err != nil {
+			return err
+		}
+	}
+	if params.LegacyBackup && !cancelled(cancel) {
+		if _, err := removeLegacyBackup(ctx, s); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -18,6 +18,15 @@ const DefaultAPIPath = "KeyfactorAPI"
 // Keyfactor's own tools default to 60 seconds.
 const DefaultTimeout = 60 * time.Second
 
+// DefaultMaxConnections is the connection pool per host (Command, the token endpoint) when the
+// configuration sets none: above the concurrency one Vault node sends a mount in practice, so
+// connections are reused instead of closed and re-opened (a TLS handshake each).
+const DefaultMaxConnections = 64
+
+// maxMaxConnections bounds max_connections: more open connections than this to one Command is
+// a misconfiguration, not a pool.
+const maxMaxConnections = 1024
+
 // Config is the stored configuration: the JSON object the engine keeps at its config path.
 // Field names are the ones the original Keyfactor plugin documented, so existing configurations
 // carry over unchanged.
@@ -45,6 +54,7 @@ type Config struct {
 	SkipVerify      bool    `json:"skip_verify"`
 	CommandCertPath string  `json:"command_cert_path"`
 	Timeout         seconds `json:"timeout"`
+	MaxConnections  int     `json:"max_connections"`
 }
 
 // decodeConfig turns the stored JSON object into a Config, with a warning naming any field the
@@ -59,6 +69,7 @@ func decodeConfig(raw json.RawMessage) (*Config, []string, error) {
 	if err := json.Unmarshal(raw, &cfg); err != nil {
 		return nil, nil, fmt.Errorf("invalid configuration: %s", describeDecodeError(err))
 	}
+	cfg.CA = normaliseCAName(cfg.CA)
 	known := map[string]bool{}
 	for _, f := range (provider{}).ConfigFields() {
 		known[f.Name] = true

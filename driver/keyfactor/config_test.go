@@ -55,6 +55,9 @@ func TestNewDriverRejectsBadConfig(t *testing.T) {
 		{"token url not https", map[string]interface{}{"url": "https://host", "client_id": "c", "client_secret": "s", "token_url": "ldap://idp"}, []string{"token_url"}},
 		{"negative timeout", basicConf(map[string]interface{}{"timeout": -5}), []string{"timeout"}},
 		{"unparsable timeout", basicConf(map[string]interface{}{"timeout": "soon"}), []string{"timeout"}},
+		{"negative max_connections", basicConf(map[string]interface{}{"max_connections": -1}), []string{"max_connections", "between 1 and 1024"}},
+		{"huge max_connections", basicConf(map[string]interface{}{"max_connections": 5000}), []string{"max_connections", "between 1 and 1024"}},
+		{"max_connections not a number", basicConf(map[string]interface{}{"max_connections": "many"}), []string{"max_connections"}},
 		{"ca with two backslashes", basicConf(map[string]interface{}{"ca": `a\b\c`}), []string{"ca"}},
 		{"missing cert file", basicConf(map[string]interface{}{"command_cert_path": "/nonexistent/ca.pem"}), []string{"command_cert_path", "readable PEM file"}},
 		{"api_path climbing out", basicConf(map[string]interface{}{"api_path": "../../x"}), []string{"api_path"}},
@@ -229,7 +232,7 @@ func TestConfigFieldsDeclareSecretsSensitive(t *testing.T) {
 		names[f.Name] = true
 		sensitive[f.Name] = f.Sensitive
 	}
-	for _, n := range []string{"url", "api_path", "ca", "template", "username", "password", "domain", "client_id", "client_secret", "token_url", "scopes", "audience", "access_token", "skip_verify", "command_cert_path", "client_cert", "client_key", "timeout"} {
+	for _, n := range []string{"url", "api_path", "ca", "template", "username", "password", "domain", "client_id", "client_secret", "token_url", "scopes", "audience", "access_token", "skip_verify", "command_cert_path", "client_cert", "client_key", "timeout", "max_connections"} {
 		if !names[n] {
 			t.Errorf("field %q not declared", n)
 		}

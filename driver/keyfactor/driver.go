@@ -91,9 +91,16 @@ func logicalName(name string) string {
 	return name
 }
 
+// normaliseCAName reads a CA name as the older Keyfactor plugin's users may have stored or typed
+// it: its help told them to write "<hostname\\\\logical name>", and it stored what the shell
+// passed, so a literal double backslash stands for the single separator.
+func normaliseCAName(name string) string {
+	return strings.ReplaceAll(strings.TrimSpace(name), `\\`, `\`)
+}
+
 // resolveCA is the CA a call should use: the one named, else the configured default.
 func (d *keyfactorDriver) resolveCA(name string) (string, error) {
-	if n := strings.TrimSpace(name); n != "" {
+	if n := normaliseCAName(name); n != "" {
 		if strings.Count(n, `\`) > 1 {
 			return "", cadriver.Invalid(`ca "%s" must be "HostName\LogicalName" or "LogicalName"`, n)
 		}

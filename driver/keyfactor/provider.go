@@ -37,6 +37,7 @@ func (provider) ConfigFields() []cadriver.ConfigField {
 		{Name: "skip_verify", Kind: cadriver.FieldBool, Default: false, Description: "Do not verify Command's TLS certificate (unsafe; prefer command_cert_path)."},
 		{Name: "command_cert_path", Kind: cadriver.FieldString, Description: "CA certificate(s) trusted for Command and the token endpoint in addition to the system roots: a file path or inline PEM."},
 		{Name: "timeout", Kind: cadriver.FieldDuration, Default: int(DefaultTimeout.Seconds()), Description: "Time limit of one call to Command, retries included."},
+		{Name: "max_connections", Kind: cadriver.FieldInt, Default: DefaultMaxConnections, Description: "Most connections open at once to Command (and to the token endpoint), all kept alive for reuse; requests beyond it wait for a free connection."},
 	}
 }
 

@@ -55,6 +55,7 @@ type settings struct {
 	auth      authMethod
 	basicUser string // the user name as sent in Basic auth (DOMAIN\user, user@domain or user)
 	timeout   time.Duration
+	maxConns  int // connections per host, open and idle
 	clientTLS *tls.Certificate
 	extraCAs  []byte // PEM from command_cert_path
 }
@@ -115,6 +116,15 @@ func validateConfig(cfg *Config) (*settings, []string, error) {
 		s.timeout = DefaultTimeout
 	default:
 		s.timeout = time.Duration(cfg.Timeout)
+	}
+
+	switch {
+	case cfg.MaxConnections < 0 || cfg.MaxConnections > maxMaxConnections:
+		return nil, nil, fmt.Errorf("max_connections: must be between 1 and %d (0 means the default, %d)", maxMaxConnections, DefaultMaxConnections)
+	case cfg.MaxConnections == 0:
+		s.maxConns = DefaultMaxConnections
+	default:
+		s.maxConns = cfg.MaxConnections
 	}
 
 	if cfg.CommandCertPath != "" {
