@@ -19,7 +19,8 @@ import (
 
 // Vault Agent is the client most teams put in front of pki/: consul-template's pkiCert and
 // `with secret` functions issue a certificate, render files, and re-issue before expiry using
-// the answer's fields (see the contract reference, section 5.1). These tests run a real agent
+// the answer's fields (certificate, issuing_ca, ca_chain, private_key, expiration). These tests
+// run a real agent
 // against the plugin mounted at pki/.
 
 // agentFiles are the files one template renders.

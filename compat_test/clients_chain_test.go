@@ -71,7 +71,8 @@ func TestAssembleChainAsCertManagerNeedsIt(t *testing.T) {
 }
 
 // TestClientChecksCatchWhatBreaksClients feeds the client checks answers shaped the way older
-// plugins answered (see peer-lessons.md): each must be reported.
+// plugins answered (ca_chain as one string, expiration as a string, no serial_number): each
+// must be reported.
 func TestClientChecksCatchWhatBreaksClients(t *testing.T) {
 	ca := newTestCA(t)
 	leaf := leafPEM(t, ca, "cm.example.com")

@@ -5,23 +5,16 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"testing"
+
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/internal/testcerts"
 )
 
 // csrPEM builds a PEM CSR for cn and dnsNames signed by key. The same CSR goes to both engines.
 func csrPEM(t *testing.T, key crypto.Signer, cn string, dnsNames ...string) string {
 	t.Helper()
-	der, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{
-		Subject:  pkix.Name{CommonName: cn},
-		DNSNames: dnsNames,
-	}, key)
-	if err != nil {
-		t.Fatalf("create CSR: %v", err)
-	}
-	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der}))
+	_, text := testcerts.CSR(t, key, testcerts.Names(cn, dnsNames...))
+	return text
 }
 
 func mustECKey(t *testing.T) *ecdsa.PrivateKey {

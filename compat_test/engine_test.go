@@ -1,68 +1,35 @@
 package compattest
 
 import (
-	"context"
 	"testing"
-	"time"
 
-	hclog "github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/vault/builtin/logical/pki"
 	"github.com/hashicorp/vault/sdk/logical"
 
 	"github.com/kfpki/vault-plugin-secrets-keyfactor/compat_test/compare"
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat/pkitest"
 )
 
-// engine is one mounted secrets engine, in-process: a backend and its storage.
+// engine is one mounted secrets engine, in-process (pkitest.Mount), with a name for messages.
 type engine struct {
-	name    string
-	backend logical.Backend
-	storage logical.Storage
+	name string
+	*pkitest.Mount
 }
 
-// mountSystemView is the system view both engines get: the defaults of a mount tuned as the
-// suite's real-Vault level tunes it (default lease 768h, max lease 87600h). Default TTLs and TTL
-// warnings derive from it, so both engines must share it.
-func mountSystemView() *logical.StaticSystemView {
-	sv := logical.TestSystemView()
-	sv.DefaultLeaseTTLVal = 768 * time.Hour
-	sv.MaxLeaseTTLVal = 87600 * time.Hour
-	return sv
-}
-
-// startEngine builds a backend with factory on fresh in-memory storage and initialises it (native
-// PKI migrates its storage in Initialize and refuses to work before).
+// startEngine mounts factory's backend on fresh in-memory storage with the system view both
+// engines share (pkitest.SystemView: the suite's real-Vault tuning, default lease 768h, max lease
+// 87600h), initialised as Vault does (native PKI migrates its storage in Initialize and refuses to
+// work before).
 func startEngine(t *testing.T, name string, factory logical.Factory) *engine {
 	t.Helper()
-	ctx := context.Background()
-	storage := &logical.InmemStorage{}
-	conf := &logical.BackendConfig{
-		Logger:      hclog.NewNullLogger(),
-		System:      mountSystemView(),
-		Config:      map[string]string{},
-		StorageView: storage,
-	}
-	b, err := factory(ctx, conf)
-	if err != nil {
-		t.Fatalf("%s: factory: %v", name, err)
-	}
-	if err := b.Initialize(ctx, &logical.InitializationRequest{Storage: storage}); err != nil {
-		t.Fatalf("%s: initialize: %v", name, err)
-	}
-	t.Cleanup(func() { b.Cleanup(ctx) })
-	return &engine{name: name, backend: b, storage: storage}
+	m := pkitest.NewMount(t, factory, nil, pkitest.SystemView())
+	m.MountPoint = "pki/"
+	return &engine{name: name, Mount: m}
 }
 
 // do sends one request and returns it with its outcome.
 func (e *engine) do(op logical.Operation, path string, data map[string]interface{}) (*logical.Request, *logical.Response, error) {
-	req := &logical.Request{
-		Operation:  op,
-		Path:       path,
-		Data:       data,
-		Storage:    e.storage,
-		MountPoint: "pki/",
-	}
-	resp, err := e.backend.HandleRequest(context.Background(), req)
-	return req, resp, err
+	return e.Handle(op, path, data)
 }
 
 // observe sends one request and returns what an HTTP client would see.

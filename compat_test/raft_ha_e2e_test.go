@@ -87,9 +87,9 @@ func TestRaftHAFailover(t *testing.T) {
 		preSerials[issued.str(t, "serial_number")] = issued.str(t, "certificate")
 		preCNs = append(preCNs, cn)
 	}
-	configBefore := readData(t, c.Env(active), haMount+"/config")
-	roleBefore := readData(t, c.Env(active), haMount+"/roles/"+haRole)
-	autoTidyBefore := readData(t, c.Env(active), haMount+"/config/auto-tidy")
+	configBefore := readRawData(t, c.Env(active), haMount+"/config")
+	roleBefore := readRawData(t, c.Env(active), haMount+"/roles/"+haRole)
+	autoTidyBefore := readRawData(t, c.Env(active), haMount+"/config/auto-tidy")
 	// The Command ids of two of them, to revoke in Command's console later (searching Command
 	// now, before the search counter is read).
 	revokeFirst := commandCert(t, c, preCNs[0])
@@ -172,9 +172,9 @@ func TestRaftHAFailover(t *testing.T) {
 	// Records written before the kill, read through every surviving node.
 	for _, i := range c.Live() {
 		env := c.Env(i)
-		assertSameData(t, "config", configBefore, readData(t, env, haMount+"/config"))
-		assertSameData(t, "role", roleBefore, readData(t, env, haMount+"/roles/"+haRole))
-		assertSameData(t, "auto-tidy config", autoTidyBefore, readData(t, env, haMount+"/config/auto-tidy"))
+		assertSameData(t, "config", configBefore, readRawData(t, env, haMount+"/config"))
+		assertSameData(t, "role", roleBefore, readRawData(t, env, haMount+"/roles/"+haRole))
+		assertSameData(t, "auto-tidy config", autoTidyBefore, readRawData(t, env, haMount+"/config/auto-tidy"))
 		for serial, certPEM := range preSerials {
 			var rec vaultSecret
 			mustVaultJSON(t, env, &rec, "read", haMount+"/cert/"+serial)
@@ -329,7 +329,7 @@ func names(c *realvault.Cluster, nodes []int) string {
 	return strings.Join(out, ", ")
 }
 
-func readData(t *testing.T, env *realvault.Env, path string) map[string]json.RawMessage {
+func readRawData(t *testing.T, env *realvault.Env, path string) map[string]json.RawMessage {
 	t.Helper()
 	var s vaultSecret
 	mustVaultJSON(t, env, &s, "read", path)

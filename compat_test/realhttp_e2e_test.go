@@ -3,10 +3,8 @@ package compattest
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
@@ -23,6 +21,8 @@ import (
 
 	"github.com/kfpki/vault-plugin-secrets-keyfactor/compat_test/compare"
 	"github.com/kfpki/vault-plugin-secrets-keyfactor/compat_test/realvault"
+
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/internal/testcerts"
 )
 
 // Level 2 of the compatibility suite: one real `vault server -dev` with native PKI at pki/ and
@@ -491,18 +491,8 @@ func (c *l2Client) issueBundle(issuingCA *x509.Certificate) {
 func (c *l2Client) sign(issuingCA *x509.Certificate) l2Issued {
 	c.t.Helper()
 	const step = "sign"
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	der, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{
-		Subject:  pkix.Name{CommonName: "signed.example.com"},
-		DNSNames: []string{"signed.example.com", "other.example.com"},
-	}, key)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	csr := string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der}))
+	key := testcerts.RSAKey(c.t, 2048)
+	_, csr := testcerts.CSR(c.t, key, testcerts.Names("signed.example.com", "signed.example.com", "other.example.com"))
 	resp := c.call(step, http.MethodPost, "sign/web", map[string]interface{}{"csr": csr, "common_name": "signed.example.com"}, true)
 	if !c.want(step, resp, http.StatusOK) {
 		c.t.Fatalf("%s: cannot continue without a signed certificate", c.label)

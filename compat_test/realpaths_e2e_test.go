@@ -2,33 +2,22 @@ package compattest
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/pem"
 	"net/http"
 	"path"
 	"time"
 
 	"github.com/kfpki/vault-plugin-secrets-keyfactor/compat_test/realvault"
+
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/internal/testcerts"
 )
 
 // l2CSR is a PEM CSR (RSA 2048, what the script's role requires) for cn and dnsNames.
 func (c *l2Client) l2CSR(cn string, dnsNames ...string) string {
 	c.t.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	der, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{
-		Subject:  pkix.Name{CommonName: cn},
-		DNSNames: dnsNames,
-	}, key)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der}))
+	_, text := testcerts.CSR(c.t, testcerts.RSAKey(c.t, 2048), testcerts.Names(cn, dnsNames...))
+	return text
 }
 
 // issuerScopedAndVerbatim covers the issuance paths clients reach besides issue/ and sign/:

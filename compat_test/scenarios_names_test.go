@@ -1,16 +1,16 @@
 package compattest
 
 import (
-	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/pem"
 	"net"
 	"net/url"
 	"testing"
+
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/internal/testcerts"
 )
 
-// nameScenarios probe the corners of native's name policy (contract section 3) that a
+// nameScenarios probe the corners of native's name policy (hostnames, wildcards, globs, bare domains, subdomains) that a
 // re-implementation most easily gets wrong.
 func nameScenarios(t *testing.T) []scenario {
 	ecKey := mustECKey(t)
@@ -18,17 +18,13 @@ func nameScenarios(t *testing.T) []scenario {
 	if err != nil {
 		t.Fatal(err)
 	}
-	der, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{
+	_, fullCSR := testcerts.CSR(t, ecKey, &x509.CertificateRequest{
 		Subject:        pkix.Name{CommonName: "full.example.com"},
 		DNSNames:       []string{"full.example.com", "b.example.com"},
 		IPAddresses:    []net.IP{net.ParseIP("10.1.2.3")},
 		URIs:           []*url.URL{spiffe},
 		EmailAddresses: []string{"ops@mail.example.com"},
-	}, ecKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fullCSR := string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der}))
+	})
 	cn := func(name string) map[string]interface{} { return map[string]interface{}{"common_name": name} }
 	return []scenario{
 		{name: "names: native policy corners", steps: []step{

@@ -2,10 +2,8 @@ package compattest
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
 	"math/big"
@@ -18,12 +16,14 @@ import (
 
 	"github.com/kfpki/vault-plugin-secrets-keyfactor/compat_test/realvault"
 	"github.com/kfpki/vault-plugin-secrets-keyfactor/driver/keyfactor/commandtest"
+
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/internal/testcerts"
 )
 
-// The old Keyfactor plugin's documentation (the seed) ends with a command reference for a mount
-// named "keyfactor". Its users move to this plugin with those commands in their scripts, so each
-// one runs here verbatim through the real vault CLI. Where the reference has placeholders the
-// values are the seed's own examples (kftrain.lab, hashiwebserver, foo.kftrain.lab, myCA,
+// The old Keyfactor plugin's documentation ends with a command reference for a mount named
+// "keyfactor". Its users move to this plugin with those commands in their scripts, so each one
+// runs here verbatim through the real vault CLI. Where that reference has placeholders the values
+// are the documentation's own examples (kftrain.lab, hashiwebserver, foo.kftrain.lab, myCA,
 // test.com, testMetadata).
 
 const (
@@ -257,17 +257,8 @@ func TestSeedCommandReferenceVerbatim(t *testing.T) {
 	}
 
 	// vault write keyfactor/sign/<role name> csr=<csr> — the CSR text itself as the value.
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	csrDER, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{
-		Subject: pkix.Name{CommonName: "signed.kftrain.lab"}, DNSNames: []string{"signed.kftrain.lab"},
-	}, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	csr := string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: csrDER}))
+	key := testcerts.RSAKey(t, 2048)
+	_, csr := testcerts.CSR(t, key, testcerts.Names("signed.kftrain.lab", "signed.kftrain.lab"))
 	var signed vaultSecret
 	mustVaultJSON(t, env, &signed, "write", "keyfactor/sign/hashiwebserver", "csr="+csr)
 	signedLeaf := parseCertPEM(t, signed.str(t, "certificate"))

@@ -2,10 +2,6 @@ package compattest
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
 	"net/http"
@@ -14,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/internal/testcerts"
 )
 
 // issueResponse is the part of a vault CLI JSON answer the skeleton checks. Data stays raw so
@@ -205,19 +203,9 @@ func TestWalkingSkeletonAgainstRealVault(t *testing.T) {
 // temporary file.
 func writeCSR(t *testing.T, cn string, dnsNames ...string) string {
 	t.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	der, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{
-		Subject:  pkix.Name{CommonName: cn},
-		DNSNames: dnsNames,
-	}, key)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, text := testcerts.CSR(t, testcerts.RSAKey(t, 2048), testcerts.Names(cn, dnsNames...))
 	path := filepath.Join(t.TempDir(), "req.csr")
-	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der}), 0o600); err != nil {
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return path

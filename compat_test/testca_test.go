@@ -2,7 +2,6 @@ package compattest
 
 import (
 	"crypto"
-	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -10,6 +9,8 @@ import (
 	"math/big"
 	"testing"
 	"time"
+
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/internal/testcerts"
 )
 
 // issuingCA is a CA both engines sign under: its certificate and key, and its issuers up to the
@@ -41,23 +42,9 @@ func newTestCA(t *testing.T) *issuingCA {
 	t.Helper()
 	rootKey := mustRSAKey(t)
 	rootTmpl := caTemplate("Compat Test Root CA", 1)
-	rootDER, err := x509.CreateCertificate(rand.Reader, rootTmpl, rootTmpl, rootKey.Public(), rootKey)
-	if err != nil {
-		t.Fatalf("create root: %v", err)
-	}
-	root, err := x509.ParseCertificate(rootDER)
-	if err != nil {
-		t.Fatalf("parse root: %v", err)
-	}
+	root := testcerts.Issue(t, rootTmpl, rootTmpl, rootKey.Public(), rootKey)
 	caKey := mustRSAKey(t)
-	caDER, err := x509.CreateCertificate(rand.Reader, caTemplate("Compat Test Issuing CA", 2), root, caKey.Public(), rootKey)
-	if err != nil {
-		t.Fatalf("create issuing CA: %v", err)
-	}
-	caCert, err := x509.ParseCertificate(caDER)
-	if err != nil {
-		t.Fatalf("parse issuing CA: %v", err)
-	}
+	caCert := testcerts.Issue(t, caTemplate("Compat Test Issuing CA", 2), root, caKey.Public(), rootKey)
 	return &issuingCA{cert: caCert, key: caKey, chain: []*x509.Certificate{root}}
 }
 
@@ -76,11 +63,7 @@ func caTemplate(cn string, serial int64) *x509.Certificate {
 
 func mustRSAKey(t *testing.T) *rsa.PrivateKey {
 	t.Helper()
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatalf("generate RSA key: %v", err)
-	}
-	return k
+	return testcerts.RSAKey(t, 2048)
 }
 
 // certPEM is the issuing CA's certificate alone.

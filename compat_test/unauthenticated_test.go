@@ -32,7 +32,7 @@ func TestUnauthenticatedPathsMatchNative(t *testing.T) {
 	t.Cleanup(sim.Close)
 	native := newNativeEngine(t, "native", simulatorCA(t, sim, commandtest.DefaultCALogicalName))
 	plugin := newPluginEngine(t, sim, commandtest.DefaultCALogicalName)
-	nativeOpen, pluginOpen := native.backend.SpecialPaths().Unauthenticated, plugin.backend.SpecialPaths().Unauthenticated
+	nativeOpen, pluginOpen := native.Backend.SpecialPaths().Unauthenticated, plugin.Backend.SpecialPaths().Unauthenticated
 	compared := 0
 	for _, path := range unauthenticatedProbes {
 		compared++

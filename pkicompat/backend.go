@@ -6,6 +6,7 @@ package pkicompat
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
@@ -20,14 +21,11 @@ signed by an external CA through its driver. Configure the CA connection at "con
 roles at "roles/<name>", then issue at "issue/<role>" or sign a CSR at "sign/<role>".
 `
 
-// configStorageKey is where the driver configuration lives. It is seal-wrapped because it holds
-// the CA credentials.
-const configStorageKey = "config"
-
 // Factory returns a logical.Factory serving this engine with drivers built by provider.
 func Factory(provider Provider) logical.Factory {
 	return func(ctx context.Context, conf *logical.BackendConfig) (logical.Backend, error) {
 		b := newBackend(provider)
+		b.shapeLikeRunningVault(ctx, conf.System)
 		if err := b.Setup(ctx, conf); err != nil {
 			return nil, err
 		}
@@ -47,6 +45,11 @@ type backend struct {
 
 	revocationSync revocationSyncer
 	tidy           *tidyRunner
+
+	// Per-request lookups kept in memory (leasettl.go, issuercache.go, rolecache.go).
+	leaseTTLs     mountLeaseTTLs
+	storedIssuers storedIssuers
+	storedRoles   storedRoles
 }
 
 func newBackend(provider Provider) *backend {
@@ -61,6 +64,7 @@ func newBackend(provider Provider) *backend {
 	paths = append(paths, b.revokePaths()...)
 	paths = append(paths, b.tidyPaths()...)
 	paths = append(paths, b.caConfigPaths()...)
+	paths = append(paths, b.legacyBackupPaths()...)
 
 	b.Backend = &framework.Backend{
 		Help:        strings.TrimSpace(backendHelp),
@@ -86,13 +90,15 @@ func newBackend(provider Provider) *backend {
 			SealWrapStorage: []string{configStorageKey},
 			// Certificate records are per cluster, as native keeps them; so is the state of
 			// the sync that updates them.
-			LocalStorage: []string{"revoked/", "certs/", revocationSyncKey},
+			LocalStorage: localStoragePaths,
 		},
 		Paths:        paths,
 		Secrets:      b.secrets(),
 		Invalidate:   b.invalidate,
 		PeriodicFunc: b.periodic,
 		Clean:        b.closeDriver,
+		// Storage written by Keyfactor's older plugin is migrated here (migrate_legacy.go).
+		InitializeFunc: b.initialize,
 	}
 	return b
 }
@@ -102,6 +108,8 @@ func (b *backend) invalidate(_ context.Context, key string) {
 	if key == configStorageKey {
 		b.closeDriver(context.Background())
 	}
+	b.storedIssuers.forgetKey(key)
+	b.storedRoles.evictKey(key)
 }
 
 // currentDriver returns the driver for the stored configuration, building it on first use.
@@ -118,12 +126,12 @@ func (b *backend) currentDriver(ctx context.Context, s logical.Storage) (Driver,
 	if b.driver != nil {
 		return b.driver, nil
 	}
-	conf, err := loadConfig(ctx, s)
+	conf, err := loadConfigJSON(ctx, s)
 	if err != nil {
 		return nil, err
 	}
 	if conf == nil {
-		return nil, &ValidationError{Message: "the CA connection is not configured: write it at config first"}
+		return nil, Invalid("the CA connection is not configured: write it at config first")
 	}
 	d, _, err = b.provider.NewDriver(conf)
 	if err != nil {
@@ -147,18 +155,21 @@ func (b *backend) replaceDriver(d Driver) {
 
 func (b *backend) closeDriver(context.Context) { b.replaceDriver(nil) }
 
+// loadConfigJSON reads the stored driver configuration as the JSON object it is stored as; nil
+// when none has been written.
+func loadConfigJSON(ctx context.Context, s logical.Storage) (json.RawMessage, error) {
+	conf, err := getJSON[json.RawMessage](ctx, s, configStorageKey, "config")
+	if err != nil || conf == nil {
+		return nil, err
+	}
+	return *conf, nil
+}
+
 // loadConfig reads the stored driver configuration; nil when none has been written.
 func loadConfig(ctx context.Context, s logical.Storage) (map[string]interface{}, error) {
-	entry, err := s.Get(ctx, configStorageKey)
-	if err != nil {
-		return nil, fmt.Errorf("reading config: %w", err)
+	conf, err := getJSON[map[string]interface{}](ctx, s, configStorageKey, "config")
+	if err != nil || conf == nil {
+		return nil, err
 	}
-	if entry == nil {
-		return nil, nil
-	}
-	var conf map[string]interface{}
-	if err := entry.DecodeJSON(&conf); err != nil {
-		return nil, fmt.Errorf("decoding config: %w", err)
-	}
-	return conf, nil
+	return *conf, nil
 }

@@ -9,16 +9,11 @@ import (
 	"github.com/hashicorp/vault/sdk/logical"
 )
 
-// Storage prefixes. certs/ and revoked/ are local storage (see backend.go), as in native PKI.
-const (
-	certStoragePrefix    = "certs/"
-	revokedStoragePrefix = "revoked/"
-)
-
 // certRecord is what the engine keeps for one issued certificate. It never holds a private key.
 //
 // The CA's certificate id is a string field inside this JSON object: a bare JSON number as a
-// storage value can be mistaken by Vault's decoder for compressed data (see peer-lessons #10).
+// storage value can be mistaken by Vault's decoder for compressed data (jsonutil.DecodeJSON
+// treats a value starting with one of its compression canary bytes as compressed).
 type certRecord struct {
 	SerialNumber   string            `json:"serial_number"` // colon form, as clients see it
 	CertificateDER []byte            `json:"certificate_der"`
@@ -59,37 +54,17 @@ func (r *certRecord) certificate() (*x509.Certificate, error) {
 }
 
 func getCertRecord(ctx context.Context, s logical.Storage, serial string) (*certRecord, error) {
-	entry, err := s.Get(ctx, certStoragePrefix+storageSerial(serial))
-	if err != nil {
-		return nil, fmt.Errorf("reading certificate %s: %w", serial, err)
-	}
-	if entry == nil {
-		return nil, nil
-	}
-	var rec certRecord
-	if err := entry.DecodeJSON(&rec); err != nil {
-		return nil, fmt.Errorf("decoding certificate %s: %w", serial, err)
-	}
-	return &rec, nil
+	return getJSON[certRecord](ctx, s, certStoragePrefix+storageSerial(serial), "certificate "+serial)
 }
 
 func putCertRecord(ctx context.Context, s logical.Storage, rec *certRecord) error {
-	entry, err := logical.StorageEntryJSON(certStoragePrefix+storageSerial(rec.SerialNumber), rec)
-	if err != nil {
-		return fmt.Errorf("encoding certificate %s: %w", rec.SerialNumber, err)
-	}
-	if err := s.Put(ctx, entry); err != nil {
-		return fmt.Errorf("storing certificate %s: %w", rec.SerialNumber, err)
+	key := storageSerial(rec.SerialNumber)
+	if err := putJSON(ctx, s, certStoragePrefix+key, "certificate "+rec.SerialNumber, rec); err != nil {
+		return err
 	}
 	if rec.revoked() {
-		marker, err := logical.StorageEntryJSON(revokedStoragePrefix+storageSerial(rec.SerialNumber),
+		return putJSON(ctx, s, revokedStoragePrefix+key, "revocation of "+rec.SerialNumber,
 			&revokedMarker{SerialNumber: rec.SerialNumber, RevocationTime: rec.Revocation.Time})
-		if err != nil {
-			return fmt.Errorf("encoding revocation of %s: %w", rec.SerialNumber, err)
-		}
-		if err := s.Put(ctx, marker); err != nil {
-			return fmt.Errorf("storing revocation of %s: %w", rec.SerialNumber, err)
-		}
 	}
 	return nil
 }

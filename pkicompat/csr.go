@@ -4,14 +4,12 @@ import (
 	"bytes"
 	"crypto/rand"
 	"crypto/x509"
-	"encoding/base64"
 	"encoding/pem"
 	"errors"
 	"fmt"
 	"net"
 	"strings"
 
-	"github.com/hashicorp/vault/sdk/framework"
 	"github.com/hashicorp/vault/sdk/helper/certutil"
 )
 
@@ -32,35 +30,6 @@ func parseCSR(text string) (*x509.CertificateRequest, error) {
 		return nil, Invalid("certificate request signature is invalid: %s", err.Error())
 	}
 	return csr, nil
-}
-
-// splitNames splits a comma-separated name list, dropping empty entries.
-func splitNames(lists ...string) []string {
-	var out []string
-	for _, l := range lists {
-		for _, n := range strings.Split(l, ",") {
-			if n = strings.TrimSpace(n); n != "" {
-				out = append(out, n)
-			}
-		}
-	}
-	return out
-}
-
-// subjectRequestFrom collects the names a caller asked for. dns_sans is the previous Keyfactor
-// plugin's spelling of alt_names; both are honoured.
-func subjectRequestFrom(d *framework.FieldData, csr *x509.CertificateRequest) *subjectRequest {
-	return &subjectRequest{
-		CommonName:        d.Get("common_name").(string),
-		AltNames:          splitNames(d.Get("alt_names").(string), d.Get("dns_sans").(string)),
-		IPSANs:            d.Get("ip_sans").([]string),
-		URISANs:           d.Get("uri_sans").([]string),
-		OtherSANs:         d.Get("other_sans").([]string),
-		UserIDs:           d.Get("user_ids").([]string),
-		SerialNumber:      d.Get("serial_number").(string),
-		ExcludeCNFromSANs: d.Get("exclude_cn_from_sans").(bool),
-		CSR:               csr,
-	}
 }
 
 // subjectFromCSR takes the names of a CSR as they are, for sign-verbatim.
@@ -169,8 +138,6 @@ func checkSigned(signed *SignResponse, csr *x509.CertificateRequest) error {
 	}
 	return nil
 }
-
-func base64Std(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
 
 // randReader is the entropy source for CSR signatures.
 var randReader = rand.Reader

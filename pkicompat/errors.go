@@ -4,84 +4,54 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+
+	"github.com/hashicorp/vault/sdk/logical"
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat/cadriver"
 )
 
-// StatusCoder is implemented by errors that know which HTTP status Vault should answer with.
-type StatusCoder interface {
-	error
-	StatusCode() int
-}
+// The one error rule of the engine: an error's HTTP status is what its StatusCode method says
+// (cadriver.StatusCoder). Handlers return respond(err); helpers return plain errors: a caller's
+// mistake is a *ValidationError (400, see Invalid), an unknown object a *NotFoundError (404), a
+// failed CA call is wrapped by caError (the driver's status, 502 when it has none), and
+// anything else is an internal error (500).
 
-// ValidationError is a caller's mistake (HTTP 400). Drivers return it for input the CA rejects
-// as invalid (an unknown template name given in the request, malformed metadata).
-type ValidationError struct {
-	Message string
-}
-
-func (e *ValidationError) Error() string   { return e.Message }
-func (e *ValidationError) StatusCode() int { return http.StatusBadRequest }
-
-// Invalid returns a ValidationError with a formatted message.
-func Invalid(format string, args ...interface{}) error {
-	return &ValidationError{Message: fmt.Sprintf(format, args...)}
-}
-
-// NotFoundError is an unknown object (HTTP 404).
-type NotFoundError struct {
-	Message string
-}
-
-func (e *NotFoundError) Error() string   { return e.Message }
-func (e *NotFoundError) StatusCode() int { return http.StatusNotFound }
-
-// NotImplementedError is a capability the driver or its CA does not offer (HTTP 501).
-type NotImplementedError struct {
-	Message string
-}
-
-func (e *NotImplementedError) Error() string   { return e.Message }
-func (e *NotImplementedError) StatusCode() int { return http.StatusNotImplemented }
-
-// UnavailableError means the CA could not be reached or did not answer in time (HTTP 503,
-// or 504 when Timeout is set).
-type UnavailableError struct {
-	Message string
-	Timeout bool
-	Err     error
-}
-
-func (e *UnavailableError) Error() string { return e.Message }
-func (e *UnavailableError) Unwrap() error { return e.Err }
-func (e *UnavailableError) StatusCode() int {
-	if e.Timeout {
-		return http.StatusGatewayTimeout
-	}
-	return http.StatusServiceUnavailable
-}
-
-// PendingApprovalError is the CA's answer when a request waits for an approver. pkicompat turns
-// it into an error that names the request id so an operator can find it in the CA.
-type PendingApprovalError struct {
-	RequestID string
-	Message   string
-}
-
-func (e *PendingApprovalError) Error() string {
-	msg := fmt.Sprintf("certificate request %s is pending approval in the CA", e.RequestID)
-	if e.Message != "" {
-		msg += ": " + e.Message
-	}
-	return msg
-}
-
-// StatusCode is 409: the request is valid but cannot complete until someone acts in the CA.
-func (e *PendingApprovalError) StatusCode() int { return http.StatusConflict }
-
-// statusOf is the HTTP status for an error returned by a Driver: its own, or 502 (the CA failed).
-func statusOf(err error) int {
+// respond is the answer Vault gives for err: 400s as an ErrorResponse (native's shape for a
+// caller's mistake), other statuses as coded errors, errors without a status as 500.
+func respond(err error) (*logical.Response, error) {
 	var sc StatusCoder
-	if errors.As(err, &sc) {
-		return sc.StatusCode()
+	if !errors.As(err, &sc) {
+		return nil, err
 	}
-	return http.StatusBadGateway
+	if sc.StatusCode() == http.StatusBadRequest {
+		return logical.ErrorResponse(sc.Error()), nil
+	}
+	return nil, logical.CodedError(sc.StatusCode(), sc.Error())
 }
+
+// isNotFound reports whether err's status is 404 (a driver's answer for an unknown CA).
+func isNotFound(err error) bool {
+	return cadriver.StatusOf(err, 0) == http.StatusNotFound
+}
+
+// caCallError is a driver error with a message naming the CA call it came from; the message
+// carries the driver's (which, by the Driver contract, holds no credentials).
+type caCallError struct {
+	msg string
+	err error
+}
+
+// caError wraps a driver error so respond answers with the driver's status (502 when it has
+// none) and a message naming the call.
+func caError(call string, err error) error {
+	var pending *PendingApprovalError
+	if errors.As(err, &pending) {
+		return &caCallError{err: err, msg: fmt.Sprintf("CA %s: %s; nothing was stored in Vault, and the certificate, once approved, is only available from the CA", call, pending.Error())}
+	}
+	return &caCallError{err: err, msg: fmt.Sprintf("CA %s failed: %s", call, err.Error())}
+}
+
+func (e *caCallError) Error() string { return e.msg }
+func (e *caCallError) Unwrap() error { return e.err }
+
+// StatusCode is the driver's status, or 502: the CA failed.
+func (e *caCallError) StatusCode() int { return cadriver.StatusOf(e.err, http.StatusBadGateway) }

@@ -4,21 +4,16 @@ import (
 	"bytes"
 	"context"
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
-	hclog "github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/vault/sdk/logical"
 
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/internal/testcerts"
 	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat"
 	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat/pkitest"
 )
@@ -27,17 +22,10 @@ import (
 type harness struct {
 	t       *testing.T
 	ctx     context.Context
-	backend logical.Backend
+	mount   *pkitest.Mount
 	storage *logical.InmemStorage
 	ca      *pkitest.Server
 }
-
-// mountDefaultTTL and mountMaxTTL are the mount's lease TTLs, as a dev Vault's pki mount after
-// `secrets tune -max-lease-ttl=87600h`.
-const (
-	mountDefaultTTL = 768 * time.Hour
-	mountMaxTTL     = 87600 * time.Hour
-)
 
 func newHarness(t *testing.T, caNames ...string) *harness {
 	t.Helper()
@@ -51,19 +39,10 @@ func newHarness(t *testing.T, caNames ...string) *harness {
 // newHarnessOn mounts a fresh backend over existing storage, as after a Vault restart.
 func newHarnessOn(t *testing.T, server *pkitest.Server, storage *logical.InmemStorage) *harness {
 	t.Helper()
-	ctx := context.Background()
-	sv := logical.TestSystemView()
-	sv.DefaultLeaseTTLVal = mountDefaultTTL
-	sv.MaxLeaseTTLVal = mountMaxTTL
+	sv := pkitest.SystemView()
 	sv.PluginEnvironment = &logical.PluginEnvironment{VaultVersion: "1.21.0"}
-	b, err := pkicompat.Factory(server.Provider())(ctx, &logical.BackendConfig{
-		Logger: hclog.NewNullLogger(), System: sv, Config: map[string]string{}, StorageView: storage,
-	})
-	if err != nil {
-		t.Fatalf("Factory: %v", err)
-	}
-	t.Cleanup(func() { b.Cleanup(ctx) })
-	return &harness{t: t, ctx: ctx, backend: b, storage: storage, ca: server}
+	m := pkitest.NewMount(t, pkicompat.Factory(server.Provider()), storage, sv)
+	return &harness{t: t, ctx: context.Background(), mount: m, storage: storage, ca: server}
 }
 
 // result is one request's outcome as Vault's HTTP layer would report it.
@@ -104,8 +83,7 @@ func (r result) data(t *testing.T) map[string]interface{} {
 
 func (h *harness) do(op logical.Operation, path string, data map[string]interface{}) result {
 	h.t.Helper()
-	req := &logical.Request{Operation: op, Path: path, Data: data, Storage: h.storage}
-	resp, err := h.backend.HandleRequest(h.ctx, req)
+	req, resp, err := h.mount.Handle(op, path, data)
 	status, rerr := logical.RespondErrorCommon(req, resp, err)
 	if rerr != nil {
 		logical.AdjustErrorStatusCode(&status, rerr)
@@ -209,6 +187,26 @@ func (h *harness) storedEntries() map[string][]byte {
 	return out
 }
 
+// changedSince lists the keys written, changed or removed since before (a storedEntries
+// snapshot), for checks that a request stored nothing. A mount writes entries of its own when
+// Vault initialises it (the migration log), so "nothing" is measured from after mounting.
+func (h *harness) changedSince(before map[string][]byte) []string {
+	h.t.Helper()
+	after := h.storedEntries()
+	var changed []string
+	for k, v := range after {
+		if w, ok := before[k]; !ok || !bytes.Equal(v, w) {
+			changed = append(changed, k)
+		}
+	}
+	for k := range before {
+		if _, ok := after[k]; !ok {
+			changed = append(changed, k)
+		}
+	}
+	return changed
+}
+
 func (h *harness) certKeys() []string {
 	h.t.Helper()
 	keys, err := h.storage.List(h.ctx, "certs/")
@@ -237,22 +235,14 @@ func parseCertPEM(t *testing.T, text string) *x509.Certificate {
 // newCSR makes a CSR (and its key) for the given names.
 func newCSR(t *testing.T, cn string, dns ...string) (string, crypto.Signer) {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
+	key := testcerts.ECKey(t)
 	return csrFor(t, key, cn, dns...), key
 }
 
 func csrFor(t *testing.T, key crypto.Signer, cn string, dns ...string) string {
 	t.Helper()
-	der, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{
-		Subject: pkix.Name{CommonName: cn}, DNSNames: dns,
-	}, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der}))
+	_, text := testcerts.CSR(t, key, testcerts.Names(cn, dns...))
+	return text
 }
 
 func str(t *testing.T, d map[string]interface{}, key string) string {

@@ -2,6 +2,8 @@ package pkicompat
 
 import (
 	"crypto/x509"
+	"fmt"
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat/cadriver"
 	"math/big"
 	"net"
 	"net/http"
@@ -161,11 +163,11 @@ func TestCAFailureMapping(t *testing.T) {
 		{&PendingApprovalError{RequestID: "7"}, http.StatusConflict},
 		{&UnavailableError{Message: "down"}, http.StatusServiceUnavailable},
 		{&UnavailableError{Message: "slow", Timeout: true}, http.StatusGatewayTimeout},
-		{&NotImplementedError{Message: "no"}, http.StatusNotImplemented},
+		{codedTest{status: http.StatusNotImplemented}, http.StatusNotImplemented},
 		{errTest("boom"), http.StatusBadGateway},
 	}
 	for _, tc := range cases {
-		resp, err := caFailure("sign", tc.err)
+		resp, err := respond(caError("sign", tc.err))
 		req := &logical.Request{Operation: logical.UpdateOperation}
 		status, rerr := logical.RespondErrorCommon(req, resp, err)
 		logical.AdjustErrorStatusCode(&status, rerr)
@@ -181,6 +183,15 @@ func TestCAFailureMapping(t *testing.T) {
 type errTest string
 
 func (e errTest) Error() string { return string(e) }
+
+// codedTest is a driver error with a status of its own.
+type codedTest struct{ status int }
+
+func (e codedTest) Error() string   { return "coded" }
+func (e codedTest) StatusCode() int { return e.status }
+
+// statusOf is the status respond answers for err when it comes from a CA call.
+func statusOf(err error) int { return cadriver.StatusOf(err, http.StatusBadGateway) }
 
 func TestCheckSignedRefusesForeignKeys(t *testing.T) {
 	mine, err := generateKey("ec", 256)
@@ -231,6 +242,38 @@ func TestCSRSignatureAlgorithm(t *testing.T) {
 	for _, tc := range cases {
 		if got := csrSignatureAlgorithm(tc.keyType, tc.bits, tc.pss); got != tc.want {
 			t.Errorf("%s/%d/pss=%v: %v, want %v", tc.keyType, tc.bits, tc.pss, got, tc.want)
+		}
+	}
+}
+
+// TestRespondIsTheOneErrorRule: the status of every answer comes from the error's StatusCode;
+// a 400 is native's ErrorResponse shape, and an error without a status is an internal error.
+func TestRespondIsTheOneErrorRule(t *testing.T) {
+	cases := []struct {
+		err      error
+		status   int
+		userResp bool // answered as an ErrorResponse (native's shape for a caller's mistake)
+		text     string
+	}{
+		{Invalid("bad %s", "input"), http.StatusBadRequest, true, "bad input"},
+		{fmt.Errorf("wrapped: %w", Invalid("inner")), http.StatusBadRequest, true, "inner"},
+		{&NotFoundError{Message: "gone"}, http.StatusNotFound, false, "gone"},
+		{codedTest{status: http.StatusConflict}, http.StatusConflict, false, "coded"},
+		{errTest("storage broke"), http.StatusInternalServerError, false, "storage broke"},
+	}
+	for _, tc := range cases {
+		resp, err := respond(tc.err)
+		if got := resp != nil && resp.IsError(); got != tc.userResp {
+			t.Errorf("%v: ErrorResponse %v, want %v", tc.err, got, tc.userResp)
+		}
+		req := &logical.Request{Operation: logical.UpdateOperation}
+		status, rerr := logical.RespondErrorCommon(req, resp, err)
+		logical.AdjustErrorStatusCode(&status, rerr)
+		if status == 0 && rerr != nil {
+			status = http.StatusInternalServerError
+		}
+		if status != tc.status || rerr == nil || !strings.Contains(rerr.Error(), tc.text) {
+			t.Errorf("%v: status %d (%v), want %d naming %q", tc.err, status, rerr, tc.status, tc.text)
 		}
 	}
 }

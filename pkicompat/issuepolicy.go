@@ -3,10 +3,8 @@ package pkicompat
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
-	"github.com/hashicorp/vault/sdk/framework"
 	"github.com/hashicorp/vault/sdk/logical"
 )
 
@@ -70,12 +68,11 @@ type target struct {
 // to ca and template. A role that sets ca or template pins it: a request naming another value is
 // refused unless the role sets allow_request_overrides. On issuer/:ref/... paths the issuer in
 // the path is the request's CA.
-func (b *backend) resolveTarget(ctx context.Context, s logical.Storage, drv Driver, p *issuePolicy, d *framework.FieldData, issuerScoped bool) (*target, error) {
-	requestCA := strings.TrimSpace(d.Get("ca").(string))
-	requestTemplate := strings.TrimSpace(d.Get("template").(string))
+func (b *backend) resolveTarget(ctx context.Context, s logical.Storage, drv Driver, p *issuePolicy, in *issueInput, issuerScoped bool) (*target, error) {
+	requestCA, requestTemplate := in.ca, in.template
 
 	if issuerScoped {
-		ref := d.Get("issuer_ref").(string)
+		ref := in.issuerRef
 		if ref != "default" {
 			e, err := resolveIssuerRef(ctx, s, drv, ref)
 			if err != nil {
@@ -113,14 +110,15 @@ func (b *backend) resolveTarget(ctx context.Context, s logical.Storage, drv Driv
 	return t, nil
 }
 
-// notAfterFor applies the native TTL rules (contract §2.3) and returns the requested NotAfter
-// and the TTL warnings.
-func (b *backend) notAfterFor(p *issuePolicy, d *framework.FieldData, now time.Time) (time.Time, []string, error) {
+// notAfterFor applies native's TTL rules (request ttl, else the role's, else the mount default,
+// capped by the role's or mount's max; not_after exclusive with ttl) and returns the requested
+// NotAfter and the TTL warnings.
+func (b *backend) notAfterFor(p *issuePolicy, in *issueInput, now time.Time) (time.Time, []string, error) {
 	var warnings []string
-	ttl := time.Duration(d.Get("ttl").(int)) * time.Second
+	ttl := in.ttl
 	notAfterText := p.notAfter
 	if notAfterText == "" {
-		notAfterText = d.Get("not_after").(string)
+		notAfterText = in.notAfter
 	}
 	if ttl > 0 && notAfterText != "" {
 		return time.Time{}, nil, Invalid("Either ttl or not_after should be provided. Both should not be provided in the same request.")
@@ -129,11 +127,14 @@ func (b *backend) notAfterFor(p *issuePolicy, d *framework.FieldData, now time.T
 		ttl = p.ttl
 	}
 	maxTTL := p.maxTTL
-	if ttl == 0 {
-		ttl = b.System().DefaultLeaseTTL()
-	}
-	if maxTTL == 0 {
-		maxTTL = b.System().MaxLeaseTTL()
+	if ttl == 0 || maxTTL == 0 {
+		mountDefault, mountMax := b.leaseTTLs.get(b.System())
+		if ttl == 0 {
+			ttl = mountDefault
+		}
+		if maxTTL == 0 {
+			maxTTL = mountMax
+		}
 	}
 	if ttl > maxTTL {
 		warnings = append(warnings, fmt.Sprintf("TTL %q is longer than permitted maxTTL %q, so maxTTL is being used", ttl, maxTTL))

@@ -9,10 +9,6 @@ import (
 	"github.com/hashicorp/vault/sdk/logical"
 )
 
-// issuerStoragePrefix holds one entry per CA this mount has used, so issuers/ can be listed and
-// issuer ids resolved after a restart.
-const issuerStoragePrefix = "issuers/"
-
 // issuerNamespace is the UUID namespace of issuer ids; changing it changes every issuer id.
 var issuerNamespace = [16]byte{0x6b, 0x66, 0x70, 0x6b, 0x69, 0x2d, 0x49, 0x73, 0x73, 0x75, 0x65, 0x72, 0x2d, 0x49, 0x44, 0x73}
 
@@ -50,9 +46,9 @@ func newIssuerEntry(ca string) *issuerEntry {
 	return &issuerEntry{ID: issuerIDFor(ca), Name: issuerNameFor(ca), CA: ca}
 }
 
-// rememberIssuer records a CA the mount has used. It writes only when the CA is new, so
+// storeIssuerIfNew records a CA the mount has used. It writes only when the CA is new, so
 // issuance normally adds no replicated write.
-func rememberIssuer(ctx context.Context, s logical.Storage, ca string) (*issuerEntry, error) {
+func storeIssuerIfNew(ctx context.Context, s logical.Storage, ca string) (*issuerEntry, error) {
 	e := newIssuerEntry(ca)
 	existing, err := s.Get(ctx, issuerStoragePrefix+e.ID)
 	if err != nil {
@@ -61,12 +57,8 @@ func rememberIssuer(ctx context.Context, s logical.Storage, ca string) (*issuerE
 	if existing != nil {
 		return e, nil
 	}
-	entry, err := logical.StorageEntryJSON(issuerStoragePrefix+e.ID, e)
-	if err != nil {
-		return nil, fmt.Errorf("encoding issuer %s: %w", e.ID, err)
-	}
-	if err := s.Put(ctx, entry); err != nil {
-		return nil, fmt.Errorf("storing issuer %s: %w", e.ID, err)
+	if err := putJSON(ctx, s, issuerStoragePrefix+e.ID, "issuer "+e.ID, e); err != nil {
+		return nil, err
 	}
 	return e, nil
 }
@@ -78,18 +70,13 @@ func listIssuerEntries(ctx context.Context, s logical.Storage) ([]*issuerEntry, 
 	}
 	out := make([]*issuerEntry, 0, len(ids))
 	for _, id := range ids {
-		entry, err := s.Get(ctx, issuerStoragePrefix+id)
+		e, err := getJSON[issuerEntry](ctx, s, issuerStoragePrefix+id, "issuer "+id)
 		if err != nil {
-			return nil, fmt.Errorf("reading issuer %s: %w", id, err)
+			return nil, err
 		}
-		if entry == nil {
-			continue
+		if e != nil {
+			out = append(out, e)
 		}
-		var e issuerEntry
-		if err := entry.DecodeJSON(&e); err != nil {
-			return nil, fmt.Errorf("decoding issuer %s: %w", id, err)
-		}
-		out = append(out, &e)
 	}
 	return out, nil
 }

@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// parseMetadata reads the seed's `metadata` field: a JSON object of names to values, sent to the
+// parseMetadata reads the older plugin's `metadata` field: a JSON object of names to values, sent to the
 // CA with the request. Numbers and booleans are kept as their JSON text; nested objects and
 // arrays are refused, since CA metadata fields hold single values.
 //

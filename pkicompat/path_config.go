@@ -3,7 +3,6 @@ package pkicompat
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"strings"
 
 	"github.com/hashicorp/vault/sdk/framework"
@@ -127,18 +126,14 @@ func (b *backend) pathConfigWrite(ctx context.Context, req *logical.Request, d *
 		}
 	}
 
-	// Round-trip through the storage encoding so the driver sees exactly the types it will
-	// see when the configuration is loaded after a restart.
+	// The driver is built from the very bytes that are stored, so it sees what it will see when
+	// the configuration is loaded after a restart.
 	entry, err := logical.StorageEntryJSON(configStorageKey, merged)
 	if err != nil {
 		return nil, fmt.Errorf("encoding config: %w", err)
 	}
-	var conf map[string]interface{}
-	if err := entry.DecodeJSON(&conf); err != nil {
-		return nil, fmt.Errorf("decoding config: %w", err)
-	}
 
-	driver, warnings, err := b.provider.NewDriver(conf)
+	driver, warnings, err := b.provider.NewDriver(entry.Value)
 	if err != nil {
 		return logical.ErrorResponse(fmt.Sprintf("invalid CA configuration: %s", err.Error())), nil
 	}
@@ -146,12 +141,7 @@ func (b *backend) pathConfigWrite(ctx context.Context, req *logical.Request, d *
 		checkWarnings, err := checker.CheckConnection(ctx)
 		if err != nil {
 			closeDriver(driver)
-			status := statusOf(err)
-			msg := fmt.Sprintf("CA connection check failed, configuration not saved: %s", err.Error())
-			if status == http.StatusBadRequest {
-				return logical.ErrorResponse(msg), nil
-			}
-			return nil, logical.CodedError(status, msg)
+			return respond(&caCallError{err: err, msg: fmt.Sprintf("CA connection check failed, configuration not saved: %s", err.Error())})
 		}
 		warnings = append(warnings, checkWarnings...)
 	}
@@ -163,7 +153,7 @@ func (b *backend) pathConfigWrite(ctx context.Context, req *logical.Request, d *
 	b.replaceDriver(driver)
 
 	// The default CA is an issuer of this mount from the start, so issuers/ lists it.
-	if _, err := rememberIssuer(ctx, req.Storage, defaultCAName(driver)); err != nil {
+	if _, err := b.rememberIssuer(ctx, req.Storage, defaultCAName(driver)); err != nil {
 		warnings = append(warnings, fmt.Sprintf("the default CA could not be recorded as an issuer: %s", err.Error()))
 	}
 

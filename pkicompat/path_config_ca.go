@@ -16,16 +16,9 @@ import (
 // config/urls and config/crl exist so Terraform's vault_pki_secret_backend_config_urls and
 // vault_pki_secret_backend_crl_config, and scripts written for native PKI, keep working after pki/
 // is swapped for this engine. Values are validated, stored and answered exactly as native does,
-// but none of them changes what Keyfactor Command issues or publishes: Command's CA writes its own
+// but none of them changes what the CA issues or publishes: the CA writes its own
 // AIA, CRL distribution point and OCSP URLs into certificates and runs its own CRL schedule. Every
 // write that sets a field says so in a warning, so nothing is silently half-applied.
-
-// Native PKI's own storage keys, so the stored JSON has native's layout. Neither collides with
-// the CA connection ("config"): Vault storage keys are compared whole.
-const (
-	urlsStorageKey      = "urls"
-	crlConfigStorageKey = "config/crl"
-)
 
 // caConfigWriteMu makes each config/urls and config/crl write's read-modify-write atomic, so two
 // writes that set different fields cannot lose one another's (native does not guard this). It is
@@ -33,22 +26,25 @@ const (
 // serialising them across mounts costs nothing.
 var caConfigWriteMu sync.Mutex
 
-// urlsUnusedWarningFormat names the config/urls fields a write set; %s is the comma-separated list.
-const urlsUnusedWarningFormat = "config/urls stores but does not apply these fields: %s " +
-	"(Keyfactor Command's CA writes its own authority information access, CRL distribution point " +
+// urlsUnusedWarningFormat names the config/urls fields a write set: %[1]s is the comma-separated
+// list, %[2]s the CA's display name (Provider.DisplayName).
+const urlsUnusedWarningFormat = "config/urls stores but does not apply these fields: %[1]s " +
+	"(%[2]s's CA writes its own authority information access, CRL distribution point " +
 	"and OCSP URLs into the certificates it issues)"
 
-// crlUnusedWarningFormat names the config/crl fields a write set; %s is the comma-separated list.
-const crlUnusedWarningFormat = "config/crl stores but does not apply these fields: %s " +
-	"(Keyfactor Command's CA decides whether and how its CRL is published: lifetime, rebuilds, " +
+// crlUnusedWarningFormat names the config/crl fields a write set: %[1]s is the comma-separated
+// list, %[2]s the CA's display name.
+const crlUnusedWarningFormat = "config/crl stores but does not apply these fields: %[1]s " +
+	"(%[2]s's CA decides whether and how its CRL is published: lifetime, rebuilds, " +
 	"delta CRLs and size; this engine runs no OCSP responder)"
 
 // Refusals where native PKI's reason ("only on Vault Enterprise") would not be true of this engine
-// on any edition: Command keeps one revocation list for every cluster, so there is nothing to unify.
+// on any edition: the CA keeps one revocation list for every cluster, so there is nothing to
+// unify. %s is the CA's display name.
 const (
-	errCrossClusterRevocation = "Global, cross-cluster revocation queue (cross_cluster_revocation) cannot be " +
-		"enabled on this engine: Keyfactor Command keeps one revocation list for all clusters."
-	errUnifiedCRL = "unified_crl cannot be enabled on this engine: Keyfactor Command publishes one CRL for all clusters"
+	errCrossClusterRevocationFormat = "Global, cross-cluster revocation queue (cross_cluster_revocation) cannot be " +
+		"enabled on this engine: %s keeps one revocation list for all clusters."
+	errUnifiedCRLFormat = "unified_crl cannot be enabled on this engine: %s publishes one CRL for all clusters"
 )
 
 // aiaURLs is native's config/urls entry.
@@ -165,11 +161,12 @@ func (b *backend) caConfigPaths() []*framework.Path {
 }
 
 func (b *backend) configURLsPath() *framework.Path {
+	caName := b.provider.DisplayName()
 	urlList := func(what string) *framework.FieldSchema {
 		return &framework.FieldSchema{
 			Type: framework.TypeCommaStringSlice,
 			Description: "Comma-separated URLs for the " + what + ", stored as native PKI stores them. " +
-				"Not applied: Keyfactor Command's CA sets this extension in the certificates it issues.",
+				"Not applied: " + caName + "'s CA sets this extension in the certificates it issues.",
 		}
 	}
 	return &framework.Path{
@@ -191,21 +188,24 @@ func (b *backend) configURLsPath() *framework.Path {
 			logical.ReadOperation: &framework.PathOperation{
 				Callback:     b.pathConfigURLsRead,
 				DisplayAttrs: &framework.DisplayAttributes{OperationSuffix: "urls-configuration"},
+				Responses:    nativeOK("pki-read-urls-configuration"),
 			},
 			logical.UpdateOperation: &framework.PathOperation{
 				Callback:     b.pathConfigURLsWrite,
 				DisplayAttrs: &framework.DisplayAttributes{OperationVerb: "configure", OperationSuffix: "urls"},
+				Responses:    nativeOK("pki-configure-urls"),
 			},
 		},
-		HelpSynopsis: "Native PKI's AIA URL settings, stored for compatibility; Keyfactor Command decides the URLs in certificates.",
+		HelpSynopsis: "Native PKI's AIA URL settings, stored for compatibility; " + caName + " decides the URLs in certificates.",
 		HelpDescription: "Accepts, validates, stores and returns issuing_certificates, crl_distribution_points, " +
 			"delta_crl_distribution_points, ocsp_servers and enable_templating exactly as native PKI does. " +
-			"They do not change the certificates Keyfactor Command issues; each write that sets one says so in a warning.",
+			"They do not change the certificates " + caName + " issues; each write that sets one says so in a warning.",
 	}
 }
 
 func (b *backend) configCRLPath() *framework.Path {
-	notApplied := " Stored as native PKI stores it; not applied: Keyfactor Command's CA decides."
+	caName := b.provider.DisplayName()
+	notApplied := " Stored as native PKI stores it; not applied: " + caName + "'s CA decides."
 	return &framework.Path{
 		Pattern: "config/crl",
 		Fields: map[string]*framework.FieldSchema{
@@ -243,11 +243,11 @@ func (b *backend) configCRLPath() *framework.Path {
 			},
 			"cross_cluster_revocation": {
 				Type:        framework.TypeBool,
-				Description: "Cross-cluster revocation queue. Cannot be enabled: Command keeps one revocation list.",
+				Description: "Cross-cluster revocation queue. Cannot be enabled: " + caName + " keeps one revocation list.",
 			},
 			"unified_crl": {
 				Type:        framework.TypeBool,
-				Description: "Unified CRL across clusters. Cannot be enabled: Command publishes one CRL.",
+				Description: "Unified CRL across clusters. Cannot be enabled: " + caName + " publishes one CRL.",
 			},
 			"unified_crl_on_existing_paths": {
 				Type:        framework.TypeBool,
@@ -263,34 +263,29 @@ func (b *backend) configCRLPath() *framework.Path {
 			logical.ReadOperation: &framework.PathOperation{
 				Callback:     b.pathConfigCRLRead,
 				DisplayAttrs: &framework.DisplayAttributes{OperationSuffix: "crl-configuration"},
+				Responses:    nativeOK("pki-read-crl-configuration"),
 			},
 			logical.UpdateOperation: &framework.PathOperation{
 				Callback:     b.pathConfigCRLWrite,
 				DisplayAttrs: &framework.DisplayAttributes{OperationVerb: "configure", OperationSuffix: "crl"},
+				Responses:    nativeOK("pki-configure-crl"),
 				// Storage writes must happen on the active node of the primary, as native's do.
 				ForwardPerformanceStandby:   true,
 				ForwardPerformanceSecondary: true,
 			},
 		},
-		HelpSynopsis: "Native PKI's CRL settings, stored for compatibility; Keyfactor Command decides how its CRL is published.",
+		HelpSynopsis: "Native PKI's CRL settings, stored for compatibility; " + caName + " decides how its CRL is published.",
 		HelpDescription: "Accepts, validates, stores and returns native PKI's CRL settings exactly as native does " +
 			"(Vault's OSS edition: cross_cluster_revocation and unified_crl cannot be enabled). They do not change " +
-			"the CRL Keyfactor Command publishes; each write that sets one says so in a warning.",
+			"the CRL " + caName + " publishes; each write that sets one says so in a warning.",
 	}
 }
 
 func loadAIAURLs(ctx context.Context, s logical.Storage) (*aiaURLs, error) {
 	// Empty lists, not nil, when unset: native answers [] for every list before any write.
 	u := &aiaURLs{IssuingCertificates: []string{}, CRLDistributionPoints: []string{}, DeltaCRLDistributionPoints: []string{}, OCSPServers: []string{}}
-	entry, err := s.Get(ctx, urlsStorageKey)
-	if err != nil {
-		return nil, fmt.Errorf("reading config/urls: %w", err)
-	}
-	if entry == nil {
-		return u, nil
-	}
-	if err := entry.DecodeJSON(u); err != nil {
-		return nil, fmt.Errorf("decoding config/urls: %w", err)
+	if _, err := getJSONInto(ctx, s, urlsStorageKey, "config/urls", u); err != nil {
+		return nil, err
 	}
 	return u, nil
 }
@@ -329,12 +324,8 @@ func (b *backend) pathConfigURLsWrite(ctx context.Context, req *logical.Request,
 		}
 	}
 
-	entry, err := logical.StorageEntryJSON(urlsStorageKey, u)
-	if err != nil {
-		return nil, fmt.Errorf("encoding config/urls: %w", err)
-	}
-	if err := req.Storage.Put(ctx, entry); err != nil {
-		return nil, fmt.Errorf("storing config/urls: %w", err)
+	if err := putJSON(ctx, req.Storage, urlsStorageKey, "config/urls", u); err != nil {
+		return nil, err
 	}
 
 	resp := &logical.Response{Data: u.responseData()}
@@ -344,7 +335,7 @@ func (b *backend) pathConfigURLsWrite(ctx context.Context, req *logical.Request,
 			strings.Join(u.DeltaCRLDistributionPoints, ", ")))
 	}
 	if set := fieldsSet(d, urlsFieldOrder); len(set) > 0 {
-		resp.AddWarning(fmt.Sprintf(urlsUnusedWarningFormat, strings.Join(set, ", ")))
+		resp.AddWarning(fmt.Sprintf(urlsUnusedWarningFormat, strings.Join(set, ", "), b.provider.DisplayName()))
 	}
 	return resp, nil
 }
@@ -388,18 +379,15 @@ func isAIAURL(s string) bool {
 
 // loadCRLConfig reads config/crl with native's read-time migrations and normalisations.
 func loadCRLConfig(ctx context.Context, s logical.Storage) (*crlConfig, error) {
-	entry, err := s.Get(ctx, crlConfigStorageKey)
+	stored, err := getJSON[crlConfig](ctx, s, crlConfigStorageKey, "config/crl")
 	if err != nil {
-		return nil, fmt.Errorf("reading config/crl: %w", err)
+		return nil, err
 	}
 	c := defaultCRLConfig
-	if entry == nil {
+	if stored == nil {
 		return &c, nil
 	}
-	c = crlConfig{}
-	if err := entry.DecodeJSON(&c); err != nil {
-		return nil, fmt.Errorf("decoding config/crl: %w", err)
-	}
+	c = *stored
 	if c.Version == 0 {
 		c.OcspDisable = defaultCRLConfig.OcspDisable
 		c.OcspExpiry = defaultCRLConfig.OcspExpiry
@@ -437,33 +425,29 @@ func (b *backend) pathConfigCRLWrite(ctx context.Context, req *logical.Request, 
 	if err != nil {
 		return nil, err
 	}
-	if msg := applyCRLFields(c, d); msg != "" {
-		return logical.ErrorResponse(msg), nil
+	if err := applyCRLFields(c, d); err != nil {
+		return respond(err)
 	}
-	if msg := checkCRLConfig(c); msg != "" {
-		return logical.ErrorResponse(msg), nil
+	if err := checkCRLConfig(c, b.provider.DisplayName()); err != nil {
+		return respond(err)
 	}
 
-	entry, err := logical.StorageEntryJSON(crlConfigStorageKey, c)
-	if err != nil {
-		return nil, fmt.Errorf("encoding config/crl: %w", err)
-	}
-	if err := req.Storage.Put(ctx, entry); err != nil {
-		return nil, fmt.Errorf("storing config/crl: %w", err)
+	if err := putJSON(ctx, req.Storage, crlConfigStorageKey, "config/crl", c); err != nil {
+		return nil, err
 	}
 
 	// The write answers the configuration as stored (an empty expiry stays empty here and reads
 	// back as the default), as native's does.
 	resp := &logical.Response{Data: c.responseData()}
 	if set := fieldsSet(d, crlFieldOrder); len(set) > 0 {
-		resp.AddWarning(fmt.Sprintf(crlUnusedWarningFormat, strings.Join(set, ", ")))
+		resp.AddWarning(fmt.Sprintf(crlUnusedWarningFormat, strings.Join(set, ", "), b.provider.DisplayName()))
 	}
 	return resp, nil
 }
 
 // applyCRLFields copies the request's fields into c in native's order, checking each duration as
-// native does; it returns native's error text for the first bad value, or "".
-func applyCRLFields(c *crlConfig, d *framework.FieldData) string {
+// native does; it returns native's error for the first bad value.
+func applyCRLFields(c *crlConfig, d *framework.FieldData) error {
 	durations := []struct {
 		field string
 		dest  *string
@@ -483,10 +467,10 @@ func applyCRLFields(c *crlConfig, d *framework.FieldData) string {
 		text := raw.(string)
 		parsed, err := parseutil.ParseDurationSecond(text)
 		if err != nil {
-			return fmt.Sprintf("given %s could not be decoded: %s", dur.field, err)
+			return Invalid("given %s could not be decoded: %s", dur.field, err)
 		}
 		if dur.nonNegative && parsed < 0 {
-			return fmt.Sprintf("%s must be greater than or equal to 0 got: %s", dur.field, parsed)
+			return Invalid("%s must be greater than or equal to 0 got: %s", dur.field, parsed)
 		}
 		*dur.dest = text
 	}
@@ -515,43 +499,43 @@ func applyCRLFields(c *crlConfig, d *framework.FieldData) string {
 			c.MaxCRLEntries = n
 		}
 	}
-	return ""
+	return nil
 }
 
 // checkCRLConfig applies native's consistency rules to the merged configuration, in native's
-// order, and returns the first refusal's text or "".
-func checkCRLConfig(c *crlConfig) string {
+// order, and returns the first refusal. caName is the CA's display name.
+func checkCRLConfig(c *crlConfig, caName string) error {
 	if c.UnifiedCRLOnExistingPaths && !c.UnifiedCRL {
-		return "unified_crl_on_existing_paths cannot be enabled if unified_crl is disabled"
+		return Invalid("unified_crl_on_existing_paths cannot be enabled if unified_crl is disabled")
 	}
 	// Every stored duration was checked when it was written; a value that no longer parses
 	// counts as zero, as in native.
 	expiry, _ := parseutil.ParseDurationSecond(c.Expiry)
 	if c.AutoRebuild {
 		if grace, _ := parseutil.ParseDurationSecond(c.AutoRebuildGracePeriod); grace >= expiry {
-			return fmt.Sprintf("CRL auto-rebuilding grace period (%v) must be strictly shorter than CRL expiry (%v) value when auto-rebuilding of CRLs is enabled",
+			return Invalid("CRL auto-rebuilding grace period (%v) must be strictly shorter than CRL expiry (%v) value when auto-rebuilding of CRLs is enabled",
 				c.AutoRebuildGracePeriod, c.Expiry)
 		}
 	}
 	if c.EnableDelta {
 		if interval, _ := parseutil.ParseDurationSecond(c.DeltaRebuildInterval); interval >= expiry {
-			return fmt.Sprintf("CRL delta rebuild window (%v) must be strictly shorter than CRL expiry (%v) value when delta CRLs are enabled",
+			return Invalid("CRL delta rebuild window (%v) must be strictly shorter than CRL expiry (%v) value when delta CRLs are enabled",
 				c.DeltaRebuildInterval, c.Expiry)
 		}
 	}
 	if !c.AutoRebuild {
 		if c.EnableDelta {
-			return "Delta CRLs cannot be enabled when auto rebuilding is disabled as the complete CRL is always regenerated!"
+			return Invalid("Delta CRLs cannot be enabled when auto rebuilding is disabled as the complete CRL is always regenerated!")
 		}
 		if c.UseGlobalQueue {
-			return "Global, cross-cluster revocation queue cannot be enabled when auto rebuilding is disabled as the local cluster may not have the certificate entry!"
+			return Invalid("Global, cross-cluster revocation queue cannot be enabled when auto rebuilding is disabled as the local cluster may not have the certificate entry!")
 		}
 	}
 	if c.UseGlobalQueue {
-		return errCrossClusterRevocation
+		return Invalid(errCrossClusterRevocationFormat, caName)
 	}
 	if c.UnifiedCRL {
-		return errUnifiedCRL
+		return Invalid(errUnifiedCRLFormat, caName)
 	}
-	return ""
+	return nil
 }

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/hashicorp/vault/sdk/logical"
+
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat/pkitest"
 )
 
 // The answers below are native PKI's (Vault v1.21.0, builtin/logical/pki run in-process), after a
@@ -92,6 +94,7 @@ func TestCAConfigReadsBeforeAnyWriteAnswerNativeDefaults(t *testing.T) {
 	} {
 		t.Run(tc.path, func(t *testing.T) {
 			h := newHarness(t)
+			mounted := h.storedEntries()
 			r := h.read(tc.path)
 			if r.status != http.StatusOK {
 				t.Fatalf("status %d, want 200 (native answers defaults, not 404)", r.status)
@@ -100,8 +103,8 @@ func TestCAConfigReadsBeforeAnyWriteAnswerNativeDefaults(t *testing.T) {
 			if len(r.resp.Warnings) != 0 {
 				t.Fatalf("a read warns: %v", r.resp.Warnings)
 			}
-			if entries := h.storedEntries(); len(entries) != 0 {
-				t.Fatalf("a read stored %v", entries)
+			if changed := h.changedSince(mounted); len(changed) != 0 {
+				t.Fatalf("a read stored %v", changed)
 			}
 		})
 	}
@@ -281,9 +284,9 @@ func TestCAConfigValidationErrorsAreNatives(t *testing.T) {
 		{"cross-cluster queue without auto rebuild", "config/crl", nil, map[string]interface{}{"cross_cluster_revocation": true},
 			"Global, cross-cluster revocation queue cannot be enabled when auto rebuilding is disabled as the local cluster may not have the certificate entry!"},
 		{"cross-cluster queue", "config/crl", nil, map[string]interface{}{"cross_cluster_revocation": true, "auto_rebuild": true},
-			"Global, cross-cluster revocation queue (cross_cluster_revocation) cannot be enabled on this engine: Keyfactor Command keeps one revocation list for all clusters."},
+			"Global, cross-cluster revocation queue (cross_cluster_revocation) cannot be enabled on this engine: " + pkitest.DisplayName + " keeps one revocation list for all clusters."},
 		{"unified crl", "config/crl", nil, map[string]interface{}{"unified_crl": "true", "auto_rebuild": "true"},
-			"unified_crl cannot be enabled on this engine: Keyfactor Command publishes one CRL for all clusters"},
+			"unified_crl cannot be enabled on this engine: " + pkitest.DisplayName + " publishes one CRL for all clusters"},
 		{"unified crl on existing paths alone", "config/crl", nil, map[string]interface{}{"unified_crl_on_existing_paths": true},
 			"unified_crl_on_existing_paths cannot be enabled if unified_crl is disabled"},
 		{"bool that is not one", "config/crl", nil, map[string]interface{}{"disable": "yes"},
@@ -378,8 +381,8 @@ func TestCAConfigWritesWarnWhatDoesNotTakeEffect(t *testing.T) {
 				t.Fatalf("want one warning naming %v, got %q", tc.fields, unapplied)
 			}
 			prefix := tc.path + " stores but does not apply these fields: " + strings.Join(tc.fields, ", ") + " ("
-			if !strings.HasPrefix(unapplied[0], prefix) || !strings.Contains(unapplied[0], "Keyfactor Command") {
-				t.Fatalf("warning %q, want it to start %q and name Keyfactor Command as the one deciding", unapplied[0], prefix)
+			if !strings.HasPrefix(unapplied[0], prefix) || !strings.Contains(unapplied[0], pkitest.DisplayName+"'s CA") {
+				t.Fatalf("warning %q, want it to start %q and name the Provider's CA (%s) as the one deciding", unapplied[0], prefix, pkitest.DisplayName)
 			}
 		})
 	}

@@ -10,25 +10,24 @@ import (
 	"github.com/hashicorp/vault/sdk/logical"
 )
 
-// caField is the previous Keyfactor plugin's `ca=<name>` on CA reads; empty = the default CA.
-var caField = &framework.FieldSchema{Type: framework.TypeString, Description: "The CA to read; empty for the configured default.", Query: true}
-
 func (b *backend) fetchPaths() []*framework.Path {
-	read := func(pattern string, fields map[string]*framework.FieldSchema, cb framework.OperationFunc, help string) *framework.Path {
+	// suffix is native's OperationSuffix for the same pattern ("|" separating the suffixes of
+	// the paths the pattern expands to, in order); native's response schema is the first's.
+	read := func(pattern string, fields map[string]*framework.FieldSchema, cb framework.OperationFunc, help, suffix string, extra ...map[string]framework.FieldType) *framework.Path {
 		return &framework.Path{
 			Pattern:      pattern,
 			Fields:       fields,
-			DisplayAttrs: &framework.DisplayAttributes{OperationPrefix: "pki", OperationVerb: "read"},
+			DisplayAttrs: &framework.DisplayAttributes{OperationPrefix: "pki", OperationSuffix: suffix},
 			Operations: map[logical.Operation]framework.OperationHandler{
-				logical.ReadOperation: &framework.PathOperation{Callback: cb},
+				logical.ReadOperation: &framework.PathOperation{Callback: cb, Responses: nativeOK("pki-read-"+strings.Split(suffix, "|")[0], extra...)},
 			},
 			HelpSynopsis: help,
 		}
 	}
-	list := func(pattern string, prefix string, help string) *framework.Path {
+	list := func(pattern string, prefix string, help, suffix string) *framework.Path {
 		return &framework.Path{
 			Pattern:      pattern,
-			DisplayAttrs: &framework.DisplayAttributes{OperationPrefix: "pki", OperationVerb: "list"},
+			DisplayAttrs: &framework.DisplayAttributes{OperationPrefix: "pki", OperationSuffix: suffix},
 			Operations: map[logical.Operation]framework.OperationHandler{
 				logical.ListOperation: &framework.PathOperation{
 					Callback: func(ctx context.Context, req *logical.Request, _ *framework.FieldData) (*logical.Response, error) {
@@ -43,89 +42,74 @@ func (b *backend) fetchPaths() []*framework.Path {
 			HelpSynopsis: help,
 		}
 	}
-	caOnly := map[string]*framework.FieldSchema{"ca": caField}
+	caOnly := map[string]*framework.FieldSchema{"ca": legacyCAField}
 	serialFields := map[string]*framework.FieldSchema{
 		"serial": {Type: framework.TypeString, Description: `Certificate serial, ':' or '-' separated; "ca" for the default CA.`},
-		"ca":     caField,
+		"ca":     legacyCAField,
 	}
 	return []*framework.Path{
-		read("ca(/pem)?", caOnly, b.pathFetchCARaw, "The default CA's certificate, raw DER (ca) or PEM (ca/pem)."),
-		read("ca_chain", caOnly, b.pathFetchCAChainRaw, "The default CA's chain as raw PEM."),
-		read("crl(/pem)?", caOnly, b.pathFetchCRLRaw, "The default CA's CRL, raw DER (crl) or PEM (crl/pem)."),
-		read("cert/ca_chain", caOnly, b.pathFetchCAChainJSON, "The default CA's chain as JSON."),
-		read("cert/crl", caOnly, b.pathFetchCRLJSON, "The default CA's CRL as JSON."),
-		read("cert/crl/raw(/pem)?", caOnly, b.pathFetchCRLRaw, "The default CA's CRL, raw DER or PEM."),
-		read("cert/(?P<serial>"+serialPattern+")/raw(/pem)?", serialFields, b.pathFetchCertRaw, "A certificate, raw DER or PEM."),
-		read("cert/(?P<serial>"+serialPattern+")", serialFields, b.pathFetchCertJSON, "A certificate with its revocation status."),
-		// certs/<serial> is the previous Keyfactor plugin's spelling of cert/<serial>.
-		read("certs/(?P<serial>"+serialPattern+")", serialFields, b.pathFetchCertJSON, "Same as cert/<serial>."),
-		list("certs/revoked/?$", revokedStoragePrefix, "Serials of revoked certificates."),
-		list("certs/?$", certStoragePrefix, "Serials of stored certificates."),
+		read("ca(/pem)?", caOnly, b.pathFetchCARaw, "The default CA's certificate, raw DER (ca) or PEM (ca/pem).", "ca-der|ca-pem"),
+		read("ca_chain", caOnly, b.pathFetchCAChainRaw, "The default CA's chain as raw PEM.", "ca-chain-pem"),
+		read("crl(/pem)?", caOnly, b.pathFetchCRLRaw, "The default CA's CRL, raw DER (crl) or PEM (crl/pem).", "crl-der|crl-pem"),
+		read("cert/ca_chain", caOnly, b.pathFetchCAChainJSON, "The default CA's chain as JSON.", "cert-ca-chain", authorityKeyIDField),
+		read("cert/crl", caOnly, b.pathFetchCRLJSON, "The default CA's CRL as JSON.", "cert-crl"),
+		read("cert/crl/raw(/pem)?", caOnly, b.pathFetchCRLRaw, "The default CA's CRL, raw DER or PEM.", "cert-crl-raw-der|cert-crl-raw-pem"),
+		read("cert/(?P<serial>"+serialPattern+")/raw(/pem)?", serialFields, b.pathFetchCertRaw, "A certificate, raw DER or PEM.", "cert-raw-der|cert-raw-pem"),
+		read("cert/(?P<serial>"+serialPattern+")", serialFields, b.pathFetchCertJSON, "A certificate with its revocation status.", "cert", authorityKeyIDField),
+		read(legacyCertPattern, serialFields, b.pathFetchCertJSON, "Same as cert/<serial>.", "cert-legacy-path", authorityKeyIDField),
+		list("certs/revoked/?$", revokedStoragePrefix, "Serials of revoked certificates.", "revoked-certs"),
+		list("certs/?$", certStoragePrefix, "Serials of stored certificates.", "certs"),
 	}
 }
 
-// caChainFor fetches a CA's chain. ok is false (and resp, err nil) when no CA is configured, so
-// raw endpoints can answer 204 as native does without an issuer.
-func (b *backend) caChainFor(ctx context.Context, s logical.Storage, ca string) (chain []*x509.Certificate, ok bool, resp *logical.Response, err error) {
+// caChainFor fetches a CA's chain. It is empty (and err nil) when no CA is configured, so raw
+// endpoints can answer 204 as native does without an issuer.
+func (b *backend) caChainFor(ctx context.Context, s logical.Storage, ca string) ([]*x509.Certificate, error) {
 	conf, err := loadConfig(ctx, s)
-	if err != nil {
-		return nil, false, nil, err
-	}
-	if conf == nil {
-		return nil, false, nil, nil
+	if err != nil || conf == nil {
+		return nil, err
 	}
 	drv, err := b.currentDriver(ctx, s)
 	if err != nil {
-		resp, err = userOrInternal(err)
-		return nil, false, resp, err
+		return nil, err
 	}
-	chain, err = drv.CAChain(ctx, ca)
+	chain, err := drv.CAChain(ctx, ca)
 	if err != nil {
-		resp, err = caFailure("fetch CA chain", err)
-		return nil, false, resp, err
+		return nil, caError("fetch CA chain", err)
 	}
-	return withoutNil(chain), true, nil, nil
-}
-
-// seedCARead reports whether a CA read carries the previous Keyfactor plugin's `ca=<name>`.
-// Those reads (`vault read keyfactor/ca ca=X`, `vault read keyfactor/ca_chain ca=X`) come from
-// the vault CLI, which can only print JSON, so they get the JSON shapes of cert/ca and
-// cert/ca_chain. Without `ca`, the answer is native's raw body, as curl-based scripts expect.
-func seedCARead(req *logical.Request, d *framework.FieldData) bool {
-	name, ok := d.GetOk("ca")
-	return ok && name.(string) != "" && !strings.HasSuffix(req.Path, "/pem")
+	return withoutNil(chain), nil
 }
 
 func (b *backend) pathFetchCARaw(ctx context.Context, req *logical.Request, d *framework.FieldData) (*logical.Response, error) {
-	if seedCARead(req, d) {
+	if legacyCARead(req, d) {
 		return b.pathFetchCAJSON(ctx, req, d)
 	}
 	pemOut := strings.HasSuffix(req.Path, "/pem")
-	chain, ok, resp, err := b.caChainFor(ctx, req.Storage, d.Get("ca").(string))
-	if resp != nil || err != nil {
-		return resp, err
+	chain, err := b.caChainFor(ctx, req.Storage, d.Get("ca").(string))
+	if err != nil {
+		return respond(err)
 	}
-	return rawCertResponse(firstOf(chain, ok), pemOut), nil
+	return rawCertResponse(firstOf(chain), pemOut), nil
 }
 
 func (b *backend) pathFetchCAChainRaw(ctx context.Context, req *logical.Request, d *framework.FieldData) (*logical.Response, error) {
-	if seedCARead(req, d) {
+	if legacyCARead(req, d) {
 		return b.pathFetchCAChainJSON(ctx, req, d)
 	}
-	chain, _, resp, err := b.caChainFor(ctx, req.Storage, d.Get("ca").(string))
-	if resp != nil || err != nil {
-		return resp, err
+	chain, err := b.caChainFor(ctx, req.Storage, d.Get("ca").(string))
+	if err != nil {
+		return respond(err)
 	}
 	// Native serves the PEM chain with the DER content type (sic); kept for parity.
 	return rawResponse(contentTypeDER, []byte(chainPEM(chain))), nil
 }
 
 func (b *backend) pathFetchCAChainJSON(ctx context.Context, req *logical.Request, d *framework.FieldData) (*logical.Response, error) {
-	chain, ok, resp, err := b.caChainFor(ctx, req.Storage, d.Get("ca").(string))
-	if resp != nil || err != nil {
-		return resp, err
+	chain, err := b.caChainFor(ctx, req.Storage, d.Get("ca").(string))
+	if err != nil {
+		return respond(err)
 	}
-	if !ok || len(chain) == 0 {
+	if len(chain) == 0 {
 		return logical.ErrorResponse("no default issuer currently configured"), nil
 	}
 	text := chainPEM(chain)
@@ -138,29 +122,26 @@ func (b *backend) pathFetchCAChainJSON(ctx context.Context, req *logical.Request
 	}}, nil
 }
 
-// crlFor fetches a CA's CRL; ok is false when no CA is configured.
-func (b *backend) crlFor(ctx context.Context, s logical.Storage, ca string) (der []byte, ok bool, resp *logical.Response, err error) {
+// crlFor fetches a CA's CRL; configured is false when no CA is configured.
+func (b *backend) crlFor(ctx context.Context, s logical.Storage, ca string) (der []byte, configured bool, err error) {
 	conf, err := loadConfig(ctx, s)
 	if err != nil || conf == nil {
-		return nil, false, nil, err
+		return nil, false, err
 	}
 	drv, err := b.currentDriver(ctx, s)
 	if err != nil {
-		resp, err = userOrInternal(err)
-		return nil, false, resp, err
+		return nil, false, err
 	}
-	der, err = drv.CRL(ctx, ca)
-	if err != nil {
-		resp, err = caFailure("fetch CRL", err)
-		return nil, false, resp, err
+	if der, err = drv.CRL(ctx, ca); err != nil {
+		return nil, false, caError("fetch CRL", err)
 	}
-	return der, true, nil, nil
+	return der, true, nil
 }
 
 func (b *backend) pathFetchCRLRaw(ctx context.Context, req *logical.Request, d *framework.FieldData) (*logical.Response, error) {
-	der, _, resp, err := b.crlFor(ctx, req.Storage, d.Get("ca").(string))
-	if resp != nil || err != nil {
-		return resp, err
+	der, _, err := b.crlFor(ctx, req.Storage, d.Get("ca").(string))
+	if err != nil {
+		return respond(err)
 	}
 	if strings.HasSuffix(req.Path, "/pem") {
 		var body []byte
@@ -173,11 +154,11 @@ func (b *backend) pathFetchCRLRaw(ctx context.Context, req *logical.Request, d *
 }
 
 func (b *backend) pathFetchCRLJSON(ctx context.Context, req *logical.Request, d *framework.FieldData) (*logical.Response, error) {
-	der, ok, resp, err := b.crlFor(ctx, req.Storage, d.Get("ca").(string))
-	if resp != nil || err != nil {
-		return resp, err
+	der, configured, err := b.crlFor(ctx, req.Storage, d.Get("ca").(string))
+	if err != nil {
+		return respond(err)
 	}
-	if !ok {
+	if !configured {
 		return logical.ErrorResponse("no default issuer currently configured"), nil
 	}
 	text := ""
@@ -232,11 +213,11 @@ func (b *backend) pathFetchCertJSON(ctx context.Context, req *logical.Request, d
 
 // pathFetchCAJSON is native's cert/ca answer for the CA the request names (default: the config's).
 func (b *backend) pathFetchCAJSON(ctx context.Context, req *logical.Request, d *framework.FieldData) (*logical.Response, error) {
-	chain, ok, resp, err := b.caChainFor(ctx, req.Storage, d.Get("ca").(string))
-	if resp != nil || err != nil {
-		return resp, err
+	chain, err := b.caChainFor(ctx, req.Storage, d.Get("ca").(string))
+	if err != nil {
+		return respond(err)
 	}
-	if !ok || len(chain) == 0 {
+	if len(chain) == 0 {
 		return logical.ErrorResponse("no default issuer currently configured"), nil
 	}
 	return &logical.Response{Data: certJSON(chain[0], nil)}, nil
@@ -275,8 +256,8 @@ func rawCertResponse(cert *x509.Certificate, pemOut bool) *logical.Response {
 	return rawResponse(contentTypeDER, body)
 }
 
-func firstOf(chain []*x509.Certificate, ok bool) *x509.Certificate {
-	if !ok || len(chain) == 0 {
+func firstOf(chain []*x509.Certificate) *x509.Certificate {
+	if len(chain) == 0 {
 		return nil
 	}
 	return chain[0]

@@ -212,7 +212,7 @@ func TestFetchCRL(t *testing.T) {
 		t.Fatal("cert/crl revocation_time")
 	}
 
-	h.ca.FailCRL(&pkicompat.NotImplementedError{Message: "this CA publishes no CRL"})
+	h.ca.FailCRL(codedError{status: 501, msg: "this CA publishes no CRL"})
 	mustFail(t, h.read("crl"), 501, "CA fetch CRL failed: this CA publishes no CRL")
 }
 
@@ -234,3 +234,12 @@ func TestFetchCAFailure(t *testing.T) {
 	h.ca.FailCAChain(errors.New("HTTP 500 from Command"))
 	mustFail(t, h.read("cert/ca"), 502, "HTTP 500 from Command")
 }
+
+// codedError is a driver error that names its own HTTP status, as cadriver.StatusCoder allows.
+type codedError struct {
+	status int
+	msg    string
+}
+
+func (e codedError) Error() string   { return e.msg }
+func (e codedError) StatusCode() int { return e.status }

@@ -3,6 +3,7 @@ package pkicompat
 import (
 	"context"
 	"crypto/x509"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"strings"
@@ -36,13 +37,15 @@ func (b *backend) issuePaths() []*framework.Path {
 }
 
 func (b *backend) issuePath(pattern string, mode issueMode, issuerScoped bool) *framework.Path {
-	verb := map[issueMode]string{modeIssue: "issue", modeSign: "sign", modeSignVerbatim: "sign-verbatim"}[mode]
+	verb := issueOperationName(mode)
+	attrs := nativeIssueAttrs(mode, issuerScoped)
 	return &framework.Path{
 		Pattern:      pattern,
 		Fields:       issueFields(mode),
-		DisplayAttrs: &framework.DisplayAttributes{OperationPrefix: "pki", OperationVerb: verb},
+		DisplayAttrs: attrs,
 		Operations: map[logical.Operation]framework.OperationHandler{
 			logical.UpdateOperation: &framework.PathOperation{
+				Responses: nativeOK(operationID(attrs, 0), authorityKeyIDField),
 				Callback: func(ctx context.Context, req *logical.Request, d *framework.FieldData) (*logical.Response, error) {
 					return b.handleIssue(ctx, req, d, mode, issuerScoped)
 				},
@@ -61,7 +64,6 @@ func issueFields(mode issueMode) map[string]*framework.FieldSchema {
 		"issuer_ref":              {Type: framework.TypeString, Default: "default", Description: "The issuer (CA) to use; only on issuer/:ref/... paths."},
 		"common_name":             {Type: framework.TypeString, Description: "The requested common name."},
 		"alt_names":               {Type: framework.TypeString, Description: "Comma-separated DNS names and email addresses for the subject alternative names."},
-		"dns_sans":                {Type: framework.TypeString, Description: "The previous Keyfactor plugin's name for alt_names; both are used."},
 		"ip_sans":                 {Type: framework.TypeCommaStringSlice, Description: "Requested IP subject alternative names."},
 		"uri_sans":                {Type: framework.TypeCommaStringSlice, Description: "Requested URI subject alternative names."},
 		"other_sans":              {Type: framework.TypeCommaStringSlice, Description: "Requested other SANs, as <oid>;UTF8:<value>."},
@@ -74,9 +76,9 @@ func issueFields(mode issueMode) map[string]*framework.FieldSchema {
 		"user_ids":                {Type: framework.TypeCommaStringSlice, Description: "Subject user ids (UID)."},
 		"serial_number":           {Type: framework.TypeString, Description: "The subject's serialNumber attribute (not the certificate serial)."},
 		"cert_metadata":           {Type: framework.TypeString, Description: "Vault Enterprise only; refused, as by native OSS."},
-		"ca":                      {Type: framework.TypeString, Description: "The CA to issue from (previous Keyfactor plugin); a role may pin it."},
-		"template":                {Type: framework.TypeString, Description: "The CA-side template/profile (previous Keyfactor plugin); a role may pin it."},
-		"metadata":                {Type: framework.TypeString, Description: "A JSON object of metadata for the CA's inventory."},
+	}
+	for name, schema := range legacyIssueFields() {
+		f[name] = schema
 	}
 	if mode != modeIssue {
 		f["csr"] = &framework.FieldSchema{Type: framework.TypeString, Description: "The PEM certificate signing request."}
@@ -105,10 +107,11 @@ type issueRequest struct {
 }
 
 func (b *backend) handleIssue(ctx context.Context, req *logical.Request, d *framework.FieldData, mode issueMode, issuerScoped bool) (*logical.Response, error) {
-	roleName := d.Get("role").(string)
+	in := readIssueInput(d, mode)
+	roleName := in.role
 	var role *roleEntry
 	if roleName != "" || mode != modeSignVerbatim {
-		r, err := getRole(ctx, req.Storage, roleName)
+		r, err := b.roleForIssue(ctx, req.Storage, roleName)
 		if err != nil {
 			return nil, err
 		}
@@ -119,68 +122,66 @@ func (b *backend) handleIssue(ctx context.Context, req *logical.Request, d *fram
 	}
 	policy, err := policyFromRole(roleName, role)
 	if err != nil {
-		return userOrInternal(err)
+		return respond(err)
 	}
 
-	ir := &issueRequest{mode: mode, policy: policy, removeRoots: d.Get("remove_roots_from_chain").(bool)}
-	ir.format = d.Get("format").(string)
+	ir := &issueRequest{mode: mode, policy: policy, removeRoots: in.removeRoots, format: in.format, pkcs8: in.pkcs8}
 	switch ir.format {
 	case "pem", "der", "pem_bundle":
 	default:
 		return logical.ErrorResponse(`the "format" path parameter must be "pem", "der", or "pem_bundle"`), nil
 	}
-	ir.pkcs8 = d.Get("private_key_format").(string) == "pkcs8"
-	if d.Get("cert_metadata").(string) != "" {
+	if in.certMetadata != "" {
 		// Native OSS answers this with a Go error (HTTP 500); kept for parity.
 		return nil, errors.New("certificate metadata is only supported on Vault Enterprise")
 	}
-	requestMeta, err := parseMetadata("metadata", d.Get("metadata").(string))
+	requestMeta, err := parseMetadata("metadata", in.metadata)
 	if err != nil {
-		return userOrInternal(err)
+		return respond(err)
 	}
 	ir.metadata = mergeMetadata(policy.metadata, requestMeta)
 
 	now := time.Now()
-	notAfter, ttlWarnings, err := b.notAfterFor(policy, d, now)
+	notAfter, ttlWarnings, err := b.notAfterFor(policy, in, now)
 	if err != nil {
-		return userOrInternal(err)
+		return respond(err)
 	}
 	ir.notAfter = notAfter
 
 	// The CSR and the names come before any CA work, so bad input never reaches the CA.
 	var csr *x509.CertificateRequest
 	if mode != modeIssue {
-		csr, err = parseCSR(d.Get("csr").(string))
+		csr, err = parseCSR(in.csr)
 		if err != nil {
-			return userOrInternal(err)
+			return respond(err)
 		}
 	}
-	subject, subjectWarnings, err := approveNames(mode, role, d, csr)
+	subject, subjectWarnings, err := approveNames(mode, role, in, csr)
 	if err != nil {
-		return userOrInternal(err)
+		return respond(err)
 	}
 	if mode == modeIssue {
 		// Refuse a key type or size this engine cannot make before any CA work.
 		if err := checkKeySpec(policy.keyType, policy.keyBits); err != nil {
-			return userOrInternal(err)
+			return respond(err)
 		}
 	}
 	ir.warnings = append(append(append(ir.warnings, ttlWarnings...), subjectWarnings...), ttlWarnings...)
 
 	drv, err := b.currentDriver(ctx, req.Storage)
 	if err != nil {
-		return userOrInternal(err)
+		return respond(err)
 	}
-	ir.target, err = b.resolveTarget(ctx, req.Storage, drv, policy, d, issuerScoped)
+	ir.target, err = b.resolveTarget(ctx, req.Storage, drv, policy, in, issuerScoped)
 	if err != nil {
-		return userOrInternal(err)
+		return respond(err)
 	}
 
 	var key *generatedKey
 	if mode == modeIssue {
 		key, err = generateKey(policy.keyType, policy.keyBits)
 		if err != nil {
-			return userOrInternal(err)
+			return respond(err)
 		}
 		csr, err = buildCSR(key, subject, csrSignatureAlgorithm(key.keyType, policy.signatureBits, policy.usePSS))
 		if err != nil {
@@ -188,6 +189,7 @@ func (b *backend) handleIssue(ctx context.Context, req *logical.Request, d *fram
 		}
 	}
 
+	op := b.startCAOperation(req, issueOperationName(mode), "role", ir.policy.roleName, "requested_ca", ir.target.ca, "requested_template", ir.target.template)
 	signed, err := drv.Sign(ctx, &SignRequest{
 		CSR:            csr,
 		CA:             ir.target.ca,
@@ -200,26 +202,33 @@ func (b *backend) handleIssue(ctx context.Context, req *logical.Request, d *fram
 		NotAfter:       ir.notAfter,
 	})
 	if err != nil {
-		return caFailure("sign", err)
+		return respond(op.failed(caError("sign", err)))
 	}
 	if err := checkSigned(signed, csr); err != nil {
-		return caFailure("sign", err)
+		return respond(op.failed(caError("sign", err)))
 	}
-	return b.respondIssued(ctx, req, ir, signed, key)
+	resp, err := b.respondIssued(ctx, req, ir, signed, key)
+	if err != nil {
+		return nil, op.failed(err, "serial", serialFromCert(signed.Certificate), "certificate_id", signed.CertificateID)
+	}
+	op.succeeded("serial", serialFromCert(signed.Certificate), "ca", signed.CA, "certificate_id", signed.CertificateID)
+	return resp, nil
 }
 
 // approveNames applies the role's name policy (issue, sign) or takes the CSR's names as they are
 // (sign-verbatim), and returns the names with the warnings they produced.
-func approveNames(mode issueMode, role *roleEntry, d *framework.FieldData, csr *x509.CertificateRequest) (*approvedSubject, []string, error) {
+func approveNames(mode issueMode, role *roleEntry, in *issueInput, csr *x509.CertificateRequest) (*approvedSubject, []string, error) {
 	if mode == modeSignVerbatim {
-		return subjectFromCSR(csr), verbatimIgnoredWarnings(d), nil
+		return subjectFromCSR(csr), verbatimIgnoredWarnings(in.verbatimIgnored), nil
 	}
 	if mode == modeSign {
 		if err := role.checkCSRKey(csr); err != nil {
 			return nil, nil, err
 		}
 	}
-	subject, err := role.approveSubject(subjectRequestFrom(d, csr))
+	names := in.names
+	names.CSR = csr
+	subject, err := role.approveSubject(&names)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -242,7 +251,7 @@ func (b *backend) respondIssued(ctx context.Context, req *logical.Request, ir *i
 	serial := serialFromCert(cert)
 	// The issuer index only feeds issuers/ listings; failing to extend it (for example a
 	// read-only replicated store on a secondary) must not lose a certificate already issued.
-	issuer, err := rememberIssuer(ctx, req.Storage, signed.CA)
+	issuer, err := b.rememberIssuer(ctx, req.Storage, signed.CA)
 	if err != nil {
 		b.Logger().Warn("could not record the issuing CA", "ca", signed.CA, "error", err)
 		issuer = newIssuerEntry(signed.CA)
@@ -292,7 +301,7 @@ func (b *backend) respondIssued(ctx context.Context, req *logical.Request, ir *i
 			return nil, fmt.Errorf("encoding private key: %w", err)
 		}
 		if ir.format == "der" {
-			data["private_key"] = base64Std(der)
+			data["private_key"] = base64.StdEncoding.EncodeToString(der)
 		} else if data["private_key"], err = key.pemString(ir.pkcs8); err != nil {
 			return nil, err
 		}
@@ -352,15 +361,9 @@ func caDecidedWarnings(ir *issueRequest, cert *x509.Certificate) []string {
 		cert.NotAfter.UTC().Format(time.RFC3339), ir.notAfter.UTC().Format(time.RFC3339))}
 }
 
-// verbatimIgnoredWarnings names the sign-verbatim fields this engine cannot honour because the
-// CA's template decides extensions and signature algorithms.
-func verbatimIgnoredWarnings(d *framework.FieldData) []string {
-	var ignored []string
-	for _, name := range []string{"key_usage", "ext_key_usage", "ext_key_usage_oids", "signature_bits", "use_pss"} {
-		if _, ok := d.GetOk(name); ok {
-			ignored = append(ignored, name)
-		}
-	}
+// verbatimIgnoredWarnings names the sign-verbatim fields the caller set that this engine cannot
+// honour because the CA's template decides extensions and signature algorithms.
+func verbatimIgnoredWarnings(ignored []string) []string {
 	if len(ignored) == 0 {
 		return nil
 	}

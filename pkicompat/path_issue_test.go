@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/ecdsa"
 	"crypto/ed25519"
-	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/hashicorp/vault/sdk/helper/certutil"
 
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/internal/testcerts"
 	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat"
 	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat/pkitest"
 )
@@ -268,7 +268,7 @@ func TestIssueCAFailures(t *testing.T) {
 		{"timeout", &pkicompat.UnavailableError{Message: "Command did not answer in 30s", Timeout: true}, 504, "CA sign failed: Command did not answer in 30s"},
 		{"CA error", errors.New("Command answered HTTP 500, ErrorCode 0xA0110001: template disabled"), 502, "CA sign failed: Command answered HTTP 500, ErrorCode 0xA0110001: template disabled"},
 		{"CA rejects input", &pkicompat.ValidationError{Message: "Command answered HTTP 400: bad SAN"}, 400, "CA sign failed: Command answered HTTP 400: bad SAN"},
-		{"not implemented", &pkicompat.NotImplementedError{Message: "no CSR enrollment"}, 501, "no CSR enrollment"},
+		{"not implemented", codedError{status: 501, msg: "no CSR enrollment"}, 501, "no CSR enrollment"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -502,7 +502,7 @@ func TestIssueNoStoreAndLeases(t *testing.T) {
 
 	// Revoking the lease revokes the certificate at the CA.
 	leaf := parseCertPEM(t, str(t, r.data(t), "certificate"))
-	resp, err := h.backend.HandleRequest(h.ctx, secretRevokeRequest(h, r.resp.Secret))
+	resp, err := h.mount.Backend.HandleRequest(h.ctx, secretRevokeRequest(h, r.resp.Secret))
 	if err != nil || (resp != nil && resp.IsError()) {
 		t.Fatalf("lease revocation failed: %v %v", err, resp)
 	}
@@ -649,14 +649,10 @@ func TestSignWarnsAboutCSRSubjectAttributes(t *testing.T) {
 	h.configure(nil)
 	h.webRole(map[string]interface{}{"key_type": "ec"})
 	_, key := newCSR(t, "x")
-	der, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{
+	_, csr := testcerts.CSR(t, key, &x509.CertificateRequest{
 		Subject:  pkix.Name{CommonName: "o.example.com", Organization: []string{"Someone Else"}},
 		DNSNames: []string{"o.example.com"},
-	}, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	csr := string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der}))
+	})
 	r := h.write("sign/web", map[string]interface{}{"csr": csr, "ttl": "1h"})
 	mustOK(t, r)
 	if len(r.resp.Warnings) != 1 || !strings.Contains(r.resp.Warnings[0], "its organization will appear in the certificate") {

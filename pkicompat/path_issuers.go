@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/x509"
 	"encoding/pem"
-	"errors"
 	"strings"
 
 	"github.com/hashicorp/vault/sdk/framework"
@@ -20,13 +19,15 @@ func (b *backend) issuerPaths() []*framework.Path {
 	refField := map[string]*framework.FieldSchema{
 		"issuer_ref": {Type: framework.TypeString, Description: `An issuer id, an issuer name, a CA name or "default".`},
 	}
-	read := func(pattern string, cb framework.OperationFunc, help string) *framework.Path {
+	// prefix and suffix are native's for the same pattern ("|" separating the suffixes of the
+	// paths the pattern expands to, in order); native's response schema is the first's.
+	read := func(pattern string, cb framework.OperationFunc, help, prefix, suffix string) *framework.Path {
 		return &framework.Path{
 			Pattern:      pattern,
 			Fields:       refField,
-			DisplayAttrs: &framework.DisplayAttributes{OperationPrefix: "pki", OperationVerb: "read"},
+			DisplayAttrs: &framework.DisplayAttributes{OperationPrefix: prefix, OperationSuffix: suffix},
 			Operations: map[logical.Operation]framework.OperationHandler{
-				logical.ReadOperation: &framework.PathOperation{Callback: cb},
+				logical.ReadOperation: &framework.PathOperation{Callback: cb, Responses: nativeOK(prefix + "-read-" + strings.Split(suffix, "|")[0])},
 			},
 			HelpSynopsis: help,
 		}
@@ -34,15 +35,15 @@ func (b *backend) issuerPaths() []*framework.Path {
 	return []*framework.Path{
 		{
 			Pattern:      "issuers/?$",
-			DisplayAttrs: &framework.DisplayAttributes{OperationPrefix: "pki", OperationVerb: "list", OperationSuffix: "issuers"},
+			DisplayAttrs: &framework.DisplayAttributes{OperationPrefix: "pki", OperationSuffix: "issuers"},
 			Operations: map[logical.Operation]framework.OperationHandler{
-				logical.ListOperation: &framework.PathOperation{Callback: b.pathListIssuers},
+				logical.ListOperation: &framework.PathOperation{Callback: b.pathListIssuers, Responses: nativeOK("pki-list-issuers")},
 			},
 			HelpSynopsis: "The CAs this mount has been configured with or has issued from.",
 		},
-		read("issuer/"+ref+"/(json|der|pem)", b.pathIssuerRaw, "An issuer's certificate as JSON, DER or PEM."),
-		read("issuer/"+ref+"/crl(/pem|/der)?", b.pathIssuerCRL, "An issuer's CRL as JSON, PEM or DER."),
-		read("issuer/"+ref, b.pathIssuerRead, "An issuer (a CA of this mount)."),
+		read("issuer/"+ref+"/(json|der|pem)", b.pathIssuerRaw, "An issuer's certificate as JSON, DER or PEM.", "pki", "issuer-json|issuer-der|issuer-pem"),
+		read("issuer/"+ref+"/crl(/pem|/der)?", b.pathIssuerCRL, "An issuer's CRL as JSON, PEM or DER.", "pki-issuer", "crl|crl-pem|crl-der"),
+		read("issuer/"+ref, b.pathIssuerRead, "An issuer (a CA of this mount).", "pki", "issuer"),
 	}
 }
 
@@ -90,27 +91,24 @@ func issuerSerial(ctx context.Context, drv Driver, ca string) string {
 
 // issuerFor resolves the path's issuer reference and fetches its chain. An unknown CA is the
 // native "unable to resolve" error.
-func (b *backend) issuerFor(ctx context.Context, s logical.Storage, ref string) (*issuerEntry, []*x509.Certificate, *logical.Response, error) {
+func (b *backend) issuerFor(ctx context.Context, s logical.Storage, ref string) (*issuerEntry, []*x509.Certificate, error) {
 	drv, err := b.currentDriver(ctx, s)
 	if err != nil {
-		resp, err := userOrInternal(err)
-		return nil, nil, resp, err
+		return nil, nil, err
 	}
 	e, err := resolveIssuerRef(ctx, s, drv, ref)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
 	chain, err := drv.CAChain(ctx, e.CA)
 	chain = withoutNil(chain)
-	var nf *NotFoundError
-	if errors.As(err, &nf) || (err == nil && len(chain) == 0) {
-		return nil, nil, logical.ErrorResponse("unable to resolve issuer id for reference: " + ref), nil
+	if isNotFound(err) || (err == nil && len(chain) == 0) {
+		return nil, nil, Invalid("unable to resolve issuer id for reference: %s", ref)
 	}
 	if err != nil {
-		resp, err := caFailure("fetch CA chain", err)
-		return nil, nil, resp, err
+		return nil, nil, caError("fetch CA chain", err)
 	}
-	return e, chain, nil, nil
+	return e, chain, nil
 }
 
 // issuerPEM is an issuer certificate as native stores it: PEM with one trailing newline.
@@ -127,9 +125,9 @@ func issuerChainPEMs(chain []*x509.Certificate) []string {
 }
 
 func (b *backend) pathIssuerRead(ctx context.Context, req *logical.Request, d *framework.FieldData) (*logical.Response, error) {
-	e, chain, resp, err := b.issuerFor(ctx, req.Storage, d.Get("issuer_ref").(string))
-	if resp != nil || err != nil {
-		return resp, err
+	e, chain, err := b.issuerFor(ctx, req.Storage, d.Get("issuer_ref").(string))
+	if err != nil {
+		return respond(err)
 	}
 	return &logical.Response{Data: map[string]interface{}{
 		"issuer_id":                      e.ID,
@@ -151,9 +149,9 @@ func (b *backend) pathIssuerRead(ctx context.Context, req *logical.Request, d *f
 }
 
 func (b *backend) pathIssuerRaw(ctx context.Context, req *logical.Request, d *framework.FieldData) (*logical.Response, error) {
-	e, chain, resp, err := b.issuerFor(ctx, req.Storage, d.Get("issuer_ref").(string))
-	if resp != nil || err != nil {
-		return resp, err
+	e, chain, err := b.issuerFor(ctx, req.Storage, d.Get("issuer_ref").(string))
+	if err != nil {
+		return respond(err)
 	}
 	switch {
 	case strings.HasSuffix(req.Path, "/der"):
@@ -171,17 +169,17 @@ func (b *backend) pathIssuerRaw(ctx context.Context, req *logical.Request, d *fr
 
 func (b *backend) pathIssuerCRL(ctx context.Context, req *logical.Request, d *framework.FieldData) (*logical.Response, error) {
 	ref := d.Get("issuer_ref").(string)
-	e, _, resp, err := b.issuerFor(ctx, req.Storage, ref)
-	if resp != nil || err != nil {
-		return resp, err
+	e, _, err := b.issuerFor(ctx, req.Storage, ref)
+	if err != nil {
+		return respond(err)
 	}
 	drv, err := b.currentDriver(ctx, req.Storage)
 	if err != nil {
-		return userOrInternal(err)
+		return respond(err)
 	}
 	der, err := drv.CRL(ctx, e.CA)
 	if err != nil {
-		return caFailure("fetch CRL", err)
+		return respond(caError("fetch CRL", err))
 	}
 	if strings.HasSuffix(req.Path, "/der") {
 		return rawResponse(contentTypeCRL, der), nil

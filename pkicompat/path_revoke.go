@@ -27,13 +27,16 @@ func (b *backend) revokePaths() []*framework.Path {
 		}
 		return f
 	}
-	path := func(pattern string, withKey bool, verb string) *framework.Path {
+	// suffix is native's OperationSuffix for the path (its verb is "revoke" on both).
+	path := func(pattern string, withKey bool, suffix string) *framework.Path {
+		attrs := &framework.DisplayAttributes{OperationPrefix: "pki", OperationVerb: "revoke", OperationSuffix: suffix}
 		return &framework.Path{
 			Pattern:      pattern,
 			Fields:       fields(withKey),
-			DisplayAttrs: &framework.DisplayAttributes{OperationPrefix: "pki", OperationVerb: verb},
+			DisplayAttrs: attrs,
 			Operations: map[logical.Operation]framework.OperationHandler{
 				logical.UpdateOperation: &framework.PathOperation{
+					Responses: nativeOK(operationID(attrs, 0)),
 					Callback: func(ctx context.Context, req *logical.Request, d *framework.FieldData) (*logical.Response, error) {
 						return b.handleRevoke(ctx, req, d, withKey)
 					},
@@ -43,8 +46,8 @@ func (b *backend) revokePaths() []*framework.Path {
 		}
 	}
 	return []*framework.Path{
-		path("revoke", false, "revoke"),
-		path("revoke-with-key", true, "revoke-with-key"),
+		path("revoke", false, ""),
+		path("revoke-with-key", true, "with-key"),
 	}
 }
 
@@ -74,7 +77,7 @@ func (b *backend) handleRevoke(ctx context.Context, req *logical.Request, d *fra
 
 	drv, err := b.currentDriver(ctx, req.Storage)
 	if err != nil {
-		return userOrInternal(err)
+		return respond(err)
 	}
 
 	var rec *certRecord
@@ -88,10 +91,8 @@ func (b *backend) handleRevoke(ctx context.Context, req *logical.Request, d *fra
 			return logical.ErrorResponse(fmt.Sprintf("certificate with serial %s not found.", serial)), nil
 		}
 	} else {
-		var resp *logical.Response
-		rec, resp, err = b.recordForCertificate(ctx, req.Storage, drv, certText)
-		if resp != nil || err != nil {
-			return resp, err
+		if rec, err = b.recordForCertificate(ctx, req.Storage, drv, certText); err != nil {
+			return respond(err)
 		}
 	}
 	cert, err := rec.certificate()
@@ -100,8 +101,8 @@ func (b *backend) handleRevoke(ctx context.Context, req *logical.Request, d *fra
 	}
 
 	if withKey {
-		if resp, err := checkKeyMatches(keyText, cert); resp != nil || err != nil {
-			return resp, err
+		if err := checkKeyMatches(keyText, cert); err != nil {
+			return respond(err)
 		}
 	}
 
@@ -115,13 +116,15 @@ func (b *backend) handleRevoke(ctx context.Context, req *logical.Request, d *fra
 		return resp, nil
 	}
 
+	op := b.startCAOperation(req, "revoke", rec.logFields()...)
 	answer, err := drv.Revoke(ctx, &RevokeRequest{Certificate: cert, CertificateID: rec.CertificateID})
 	if err != nil {
-		return caFailure("revoke", err)
+		return respond(op.failed(caError("revoke", err)))
 	}
 	if err := applyRevocation(ctx, req.Storage, rec, answer); err != nil {
-		return nil, err
+		return nil, op.failed(err)
 	}
+	op.revoked(rec)
 	resp := &logical.Response{Data: revocationData(rec)}
 	if rec.Revocation.Pending {
 		msg := "the CA holds this revocation for approval; the certificate is not revoked until it is approved"
@@ -185,36 +188,34 @@ func revocationData(rec *certRecord) map[string]interface{} {
 // recordForCertificate finds (or makes) the record for a certificate given in full. Only
 // certificates signed by one of this mount's CAs may be revoked, and never a CA's own
 // certificate.
-func (b *backend) recordForCertificate(ctx context.Context, s logical.Storage, drv Driver, text string) (*certRecord, *logical.Response, error) {
+func (b *backend) recordForCertificate(ctx context.Context, s logical.Storage, drv Driver, text string) (*certRecord, error) {
 	block, _ := pem.Decode([]byte(text))
 	if block == nil || block.Type != "CERTIFICATE" {
-		return nil, logical.ErrorResponse("certificate must be a PEM CERTIFICATE block"), nil
+		return nil, Invalid("certificate must be a PEM CERTIFICATE block")
 	}
 	cert, err := x509.ParseCertificate(block.Bytes)
 	if err != nil {
-		return nil, logical.ErrorResponse(fmt.Sprintf("certificate could not be parsed: %s", err.Error())), nil
+		return nil, Invalid("certificate could not be parsed: %s", err.Error())
 	}
 
 	issuers, err := mountIssuers(ctx, s, drv)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	var signer *issuerEntry
 	for _, e := range issuers {
 		chain, err := drv.CAChain(ctx, e.CA)
+		if isNotFound(err) {
+			continue
+		}
 		if err != nil {
-			var nf *NotFoundError
-			if errors.As(err, &nf) {
-				continue
-			}
-			resp, rerr := caFailure("fetch CA chain", err)
-			return nil, resp, rerr
+			return nil, caError("fetch CA chain", err)
 		}
 		if chain = withoutNil(chain); len(chain) == 0 {
 			continue
 		}
 		if bytes.Equal(chain[0].Raw, cert.Raw) {
-			return nil, logical.ErrorResponse(fmt.Sprintf("adding issuer (id: %s) to its own CRL is not allowed", e.ID)), nil
+			return nil, Invalid("adding issuer (id: %s) to its own CRL is not allowed", e.ID)
 		}
 		if cert.CheckSignatureFrom(chain[0]) == nil {
 			signer = e
@@ -222,21 +223,21 @@ func (b *backend) recordForCertificate(ctx context.Context, s logical.Storage, d
 		}
 	}
 	if signer == nil {
-		return nil, logical.ErrorResponse("the certificate was not issued by any issuer of this mount; only this mount's certificates can be revoked here"), nil
+		return nil, Invalid("the certificate was not issued by any issuer of this mount; only this mount's certificates can be revoked here")
 	}
 
 	serial := serialFromCert(cert)
 	rec, err := getCertRecord(ctx, s, serial)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if rec == nil {
-		return &certRecord{SerialNumber: serial, CertificateDER: cert.Raw, CA: signer.CA, IssuerID: signer.ID}, nil, nil
+		return &certRecord{SerialNumber: serial, CertificateDER: cert.Raw, CA: signer.CA, IssuerID: signer.ID}, nil
 	}
 	if !bytes.Equal(rec.CertificateDER, cert.Raw) {
-		return nil, logical.ErrorResponse(fmt.Sprintf("the certificate does not match the stored certificate with serial %s", serial)), nil
+		return nil, Invalid("the certificate does not match the stored certificate with serial %s", serial)
 	}
-	return rec, nil, nil
+	return rec, nil
 }
 
 // mountIssuers is every CA this mount knows, the driver's default first.
@@ -256,15 +257,15 @@ func mountIssuers(ctx context.Context, s logical.Storage, drv Driver) ([]*issuer
 }
 
 // checkKeyMatches is revoke-with-key's proof of possession.
-func checkKeyMatches(keyText string, cert *x509.Certificate) (*logical.Response, error) {
+func checkKeyMatches(keyText string, cert *x509.Certificate) error {
 	signer, _, err := certutil.ParsePEMKey(keyText)
 	if err != nil {
-		return logical.ErrorResponse(fmt.Sprintf("failed to parse provided private key: %s", err.Error())), nil
+		return Invalid("failed to parse provided private key: %s", err.Error())
 	}
 	same, err := certutil.ComparePublicKeys(signer.Public(), cert.PublicKey)
 	if err != nil || !same {
 		// A Go error (HTTP 500), as native answers this case.
-		return nil, errors.New("provided private key does not match certificate's public key")
+		return errors.New("provided private key does not match certificate's public key")
 	}
-	return nil, nil
+	return nil
 }

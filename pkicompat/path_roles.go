@@ -62,14 +62,16 @@ func (b *backend) rolePaths() []*framework.Path {
 			},
 			Fields: roleFieldSchemas(),
 			Operations: map[logical.Operation]framework.OperationHandler{
-				logical.ReadOperation: &framework.PathOperation{Callback: b.pathRoleRead},
+				logical.ReadOperation: &framework.PathOperation{Callback: b.pathRoleRead, Responses: nativeOK("pki-read-role", roleExtraFields)},
 				logical.UpdateOperation: &framework.PathOperation{
 					Callback:                    b.pathRoleWrite,
+					Responses:                   nativeOK("pki-write-role", roleExtraFields),
 					ForwardPerformanceStandby:   true,
 					ForwardPerformanceSecondary: true,
 				},
 				logical.PatchOperation: &framework.PathOperation{
 					Callback:                    b.pathRolePatch,
+					Responses:                   nativeOK("pki-patch-role", roleExtraFields),
 					ForwardPerformanceStandby:   true,
 					ForwardPerformanceSecondary: true,
 				},
@@ -111,6 +113,7 @@ func (b *backend) pathRoleDelete(ctx context.Context, req *logical.Request, d *f
 	if err := req.Storage.Delete(ctx, roleStoragePrefix+name); err != nil {
 		return nil, fmt.Errorf("deleting role %q: %w", name, err)
 	}
+	b.storedRoles.evict(name)
 	return nil, nil
 }
 
@@ -139,11 +142,11 @@ func (b *backend) storeRole(ctx context.Context, req *logical.Request, d *framew
 	previousLease := base.GenerateLease != nil && *base.GenerateLease
 	role := base
 	if err := applyRoleFields(role, d); err != nil {
-		return logical.ErrorResponse(err.Error()), nil
+		return respond(Invalid("%s", err.Error()))
 	}
 
-	if msg := role.validateAndNormalise(); msg != "" {
-		return logical.ErrorResponse(msg), nil
+	if err := role.validateAndNormalise(); err != nil {
+		return respond(err)
 	}
 
 	var warnings []string
@@ -184,6 +187,7 @@ func (b *backend) storeRole(ctx context.Context, req *logical.Request, d *framew
 	if err := putRole(ctx, req.Storage, name, role); err != nil {
 		return nil, err
 	}
+	b.storedRoles.evict(name)
 	resp := &logical.Response{Data: role.responseData()}
 	for _, w := range warnings {
 		resp.AddWarning(w)
@@ -193,39 +197,39 @@ func (b *backend) storeRole(ctx context.Context, req *logical.Request, d *framew
 
 // validateAndNormalise checks a role about to be stored and fills the values native derives at
 // write time (key_bits and signature_bits defaults, lower-cased cn_validations). It returns the
-// refusal text, or "" when the role is valid. Texts and normalisations follow the Vault 1.21.0
+// refusal (a *ValidationError), or nil when the role is valid. Texts and normalisations follow the Vault 1.21.0
 // engine the compatibility tests run against; where it answers HTTP 500 (cn_validations,
 // policy_identifiers) this engine answers 400, since each is a mistake in the request.
-func (r *roleEntry) validateAndNormalise() string {
+func (r *roleEntry) validateAndNormalise() error {
 	if r.MaxTTL > 0 && r.TTL > r.MaxTTL {
-		return `"ttl" value must be less than "max_ttl" value`
+		return Invalid(`"ttl" value must be less than "max_ttl" value`)
 	}
 	bits, err := normaliseKeyBits(r.KeyType, r.KeyBits)
 	if err != nil {
-		return err.Error()
+		return Invalid("%s", err.Error())
 	}
 	r.KeyBits = bits
 	if r.SignatureBits, err = normaliseSignatureBits(r.KeyType, r.SignatureBits); err != nil {
-		return err.Error()
+		return Invalid("%s", err.Error())
 	}
 	switch r.SerialNumberSource {
 	case "", "json-csr", "json":
 	default:
-		return fmt.Sprintf("unknown serial_number_source %s", r.SerialNumberSource)
+		return Invalid("unknown serial_number_source %s", r.SerialNumberSource)
 	}
 	for _, oid := range r.ExtKeyUsageOIDs {
 		if _, err := certutil.StringToOid(oid); err != nil {
-			return fmt.Sprintf("%q could not be parsed as a valid oid for an extended key usage", oid)
+			return Invalid("%q could not be parsed as a valid oid for an extended key usage", oid)
 		}
 	}
 	if len(r.PolicyIdentifiers) > 0 {
 		if _, err := certutil.CreatePolicyInformationExtensionFromStorageStrings(r.PolicyIdentifiers); err != nil {
-			return err.Error()
+			return Invalid("%s", err.Error())
 		}
 	}
 	if !(len(r.AllowedOtherSANs) == 0 || (len(r.AllowedOtherSANs) == 1 && r.AllowedOtherSANs[0] == "*")) {
 		if _, err := parseOtherSANs(r.AllowedOtherSANs); err != nil {
-			return fmt.Sprintf("error parsing allowed_other_sans: %v", err)
+			return Invalid("error parsing allowed_other_sans: %v", err)
 		}
 	}
 	if r.IssuerRef == "" {
@@ -233,14 +237,14 @@ func (r *roleEntry) validateAndNormalise() string {
 	}
 	validations, err := normaliseCNValidations(r.CNValidations)
 	if err != nil {
-		return err.Error()
+		return Invalid("%s", err.Error())
 	}
 	r.CNValidations = validations
 	// The same reading issuance applies, so a role that stores is a role that issues.
 	if _, err := parseMetadata("metadata", r.Metadata); err != nil {
-		return err.Error()
+		return Invalid("%s", err.Error())
 	}
-	return ""
+	return nil
 }
 
 // normaliseKeyBits gives key_bits its native default for the key type (rsa 2048, ec 256; other

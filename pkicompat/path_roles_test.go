@@ -17,8 +17,9 @@ import (
 // configuration fields and builds no driver.
 type roleTestProvider struct{}
 
+func (roleTestProvider) DisplayName() string         { return "the test CA" }
 func (roleTestProvider) ConfigFields() []ConfigField { return nil }
-func (roleTestProvider) NewDriver(map[string]interface{}) (Driver, []string, error) {
+func (roleTestProvider) NewDriver(json.RawMessage) (Driver, []string, error) {
 	return nil, nil, errors.New("roleTestProvider builds no driver")
 }
 
@@ -89,7 +90,7 @@ func roleJSONRoundTrip(t *testing.T, v interface{}) map[string]interface{} {
 }
 
 // nativeDefaultRole is the data native PKI returns for `vault write pki/roles/x` with no fields
-// (contract §3.1), as JSON.
+// (Vault v1.21.0), as JSON.
 const nativeDefaultRole = `{
  "allow_any_name": false, "allow_bare_domains": false, "allow_glob_domains": false,
  "allow_ip_sans": true, "allow_localhost": true, "allow_subdomains": false,
@@ -115,7 +116,7 @@ func TestRoleWriteDefaultsMatchNative(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(want) != 48 {
-		t.Fatalf("native default role has %d keys, contract says 48", len(want))
+		t.Fatalf("native default role has %d keys, native answers 48", len(want))
 	}
 	// This engine's own keys, listed as deliberate differences.
 	want["ca"] = ""

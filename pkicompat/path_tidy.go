@@ -2,32 +2,14 @@ package pkicompat
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/hashicorp/go-secure-stdlib/parseutil"
-	uuid "github.com/hashicorp/go-uuid"
 	"github.com/hashicorp/vault/sdk/framework"
 	"github.com/hashicorp/vault/sdk/logical"
-)
-
-// Native PKI's tidy, tidy-status and tidy-cancel, so operators' cron jobs and terraform that call
-// them keep working. CA keys, CRLs and CA certificates live in the CA, so tidy here only removes
-// this mount's certificate records (certs/) and their revocation markers (revoked/) once the
-// certificate has been expired for longer than safety_buffer. It never calls the CA and never
-// takes the driver. Like native, one tidy runs at a time per mount, in the background, with its
-// status in memory.
-
-// Native defaults (builtin/logical/pki defaultTidyConfig).
-const (
-	defaultTidySafetyBuffer       = 72 * time.Hour
-	defaultTidyIssuerSafetyBuffer = 365 * 24 * time.Hour
-	defaultTidyQueueSafetyBuffer  = 48 * time.Hour
-	defaultTidyAcmeSafetyBuffer   = 30 * 24 * time.Hour
 )
 
 // Native's texts, word for word: scripts and people grep for them.
@@ -41,109 +23,13 @@ const (
 	tidyNothingHeldIntro = "this engine holds no "
 )
 
-// tidyFlagsNotHeld are the native tidy operations that concern things this engine does not
-// keep (the CA holds issuers and CRLs; there is no legacy bundle, revocation queue, ACME or
-// CMPv2 store). They are accepted, as native accepts them, and named in a warning.
-var tidyFlagsNotHeld = []struct{ flag, what string }{
-	{"tidy_revoked_cert_issuer_associations", "issuer associations on revocation entries (the CA keeps revocations)"},
-	{"tidy_expired_issuers", "issuers (they are the CA's)"},
-	{"tidy_move_legacy_ca_bundle", "legacy CA bundle"},
-	{"tidy_revocation_queue", "cross-cluster revocation queue"},
-	{"tidy_cross_cluster_revoked_certs", "cross-cluster revoked certificate store"},
-	{"tidy_acme", "ACME accounts or orders"},
-	{"tidy_cmpv2_nonce_store", "CMPv2 nonce store"},
-}
-
-var errTidyCancelled = errors.New("tidy operation cancelled")
-
-// tidyRequest is one tidy's parameters, as native reports them back in tidy-status.
-type tidyRequest struct {
-	CertStore    bool
-	RevokedCerts bool
-	// NotHeld holds the value of each tidyFlagsNotHeld flag.
-	NotHeld            map[string]bool
-	CertMetadata       bool
-	SafetyBuffer       time.Duration
-	IssuerSafetyBuffer time.Duration
-	QueueSafetyBuffer  time.Duration
-	AcmeSafetyBuffer   time.Duration
-	Pause              time.Duration
-}
-
-func (r *tidyRequest) anyEnabled() bool {
-	if r.CertStore || r.RevokedCerts || r.CertMetadata {
-		return true
-	}
-	for _, v := range r.NotHeld {
-		if v {
-			return true
-		}
-	}
-	return false
-}
-
-// ignoredFlags lists the requested operations this engine has nothing to do for, in a fixed order.
-func (r *tidyRequest) ignoredFlags() []string {
-	var names []string
-	for _, f := range tidyFlagsNotHeld {
-		if r.NotHeld[f.flag] {
-			names = append(names, f.flag)
-		}
-	}
-	return names
-}
-
-// tidyState names are native's, as tidy-status reports them.
-type tidyState string
-
-const (
-	tidyInactive   tidyState = "Inactive"
-	tidyRunning    tidyState = "Running"
-	tidyFinished   tidyState = "Finished"
-	tidyError      tidyState = "Error"
-	tidyCancelling tidyState = "Cancelling"
-	tidyCancelled  tidyState = "Cancelled"
-)
-
-// tidyRunner holds one mount's tidy: whether one runs, its status and how to stop it.
-type tidyRunner struct {
-	b *backend
-
-	mu       sync.Mutex
-	running  bool
-	cancel   chan struct{} // closed by tidy-cancel; one per run
-	state    tidyState
-	params   tidyRequest
-	started  time.Time
-	finished time.Time
-	message  string
-	err      error
-
-	certsDeleted   uint
-	revokedDeleted uint
-
-	// lastRun is what native calls last_auto_tidy_finished: when this mount was set up, then
-	// when a tidy last started or finished without error.
-	lastRun time.Time
-	// backendID stands in for native's internal_backend_uuid, which comes from the mount's
-	// BackendConfig that this engine's Factory does not keep.
-	backendID string
-}
-
-func newTidyRunner(b *backend) *tidyRunner {
-	id, err := uuid.GenerateUUID()
-	if err != nil {
-		id = ""
-	}
-	return &tidyRunner{b: b, state: tidyInactive, lastRun: time.Now(), backendID: id}
-}
-
 func (b *backend) tidyPaths() []*framework.Path {
 	t := b.tidy
 	return []*framework.Path{
 		{
-			Pattern: "tidy$",
-			Fields:  tidyFields(),
+			Pattern:      "tidy$",
+			DisplayAttrs: &framework.DisplayAttributes{OperationPrefix: "pki", OperationVerb: "tidy"},
+			Fields:       tidyFields(),
 			Operations: map[logical.Operation]framework.OperationHandler{
 				logical.UpdateOperation: &framework.PathOperation{
 					Callback:                  t.handleTidy,
@@ -154,10 +40,12 @@ func (b *backend) tidyPaths() []*framework.Path {
 			HelpDescription: tidyHelp,
 		},
 		{
-			Pattern: "tidy-status$",
+			Pattern:      "tidy-status$",
+			DisplayAttrs: &framework.DisplayAttributes{OperationPrefix: "pki", OperationVerb: "tidy", OperationSuffix: "status"},
 			Operations: map[logical.Operation]framework.OperationHandler{
 				logical.ReadOperation: &framework.PathOperation{
 					Callback:                  t.handleStatus,
+					Responses:                 nativeOK("pki-tidy-status"),
 					ForwardPerformanceStandby: true,
 				},
 			},
@@ -165,10 +53,12 @@ func (b *backend) tidyPaths() []*framework.Path {
 			HelpDescription: "Returns the parameters, state, counts and times of the current or last tidy, with native PKI's keys.",
 		},
 		{
-			Pattern: "tidy-cancel$",
+			Pattern:      "tidy-cancel$",
+			DisplayAttrs: &framework.DisplayAttributes{OperationPrefix: "pki", OperationVerb: "tidy", OperationSuffix: "cancel"},
 			Operations: map[logical.Operation]framework.OperationHandler{
 				logical.UpdateOperation: &framework.PathOperation{
 					Callback:                  t.handleCancel,
+					Responses:                 nativeOK("pki-tidy-cancel"),
 					ForwardPerformanceStandby: true,
 				},
 			},
@@ -187,12 +77,9 @@ named in a warning. The tidy runs in the background; read tidy-status to follow 
 // tidyFields is native's tidy schema: same names, types and defaults.
 func tidyFields() map[string]*framework.FieldSchema {
 	fields := map[string]*framework.FieldSchema{
-		"tidy_cert_store":    {Type: framework.TypeBool, Description: "Remove expired certificate records."},
-		"tidy_revoked_certs": {Type: framework.TypeBool, Description: "Remove expired revoked certificate records and their revocation markers."},
 		"tidy_revocation_list": {
 			Type: framework.TypeBool, Description: "Deprecated; synonym for 'tidy_revoked_certs'.",
 		},
-		"tidy_cert_metadata": {Type: framework.TypeBool, Description: "Vault Enterprise only; refused as native OSS refuses it."},
 		"safety_buffer": {
 			Type: framework.TypeDurationSecond, Default: int(defaultTidySafetyBuffer / time.Second),
 			Description: "How long after expiry a record is kept. Defaults to 72 hours.",
@@ -214,30 +101,33 @@ func tidyFields() map[string]*framework.FieldSchema {
 			Description: "Time to wait between two certificates, to spread the storage load.",
 		},
 	}
-	for _, f := range tidyFlagsNotHeld {
-		fields[f.flag] = &framework.FieldSchema{
-			Type: framework.TypeBool, Default: false,
-			Description: "Accepted for compatibility; this engine holds no " + f.what + ".",
+	for _, f := range tidyFlags {
+		description := f.description
+		if f.notHeld != "" {
+			description = "Accepted for compatibility; this engine holds no " + f.notHeld + "."
 		}
+		fields[f.name] = &framework.FieldSchema{Type: framework.TypeBool, Default: false, Description: description}
+	}
+	fields["tidy_legacy_backup"] = &framework.FieldSchema{
+		Type: framework.TypeBool, Default: false,
+		Description: "Not native: remove the copy of Keyfactor's older plugin's entries kept by the upgrade (legacy-backup/); rolling back is no longer possible afterwards.",
 	}
 	return fields
 }
 
 // parseTidyRequest reads and checks the request as native does, with native's error texts.
-func parseTidyRequest(d *framework.FieldData) (*tidyRequest, *logical.Response) {
-	r := &tidyRequest{
-		CertStore:          d.Get("tidy_cert_store").(bool),
-		RevokedCerts:       d.Get("tidy_revoked_certs").(bool) || d.Get("tidy_revocation_list").(bool),
-		CertMetadata:       d.Get("tidy_cert_metadata").(bool),
-		NotHeld:            map[string]bool{},
+func parseTidyRequest(d *framework.FieldData) (*tidyConfig, error) {
+	r := &tidyConfig{
 		SafetyBuffer:       time.Duration(d.Get("safety_buffer").(int)) * time.Second,
 		IssuerSafetyBuffer: time.Duration(d.Get("issuer_safety_buffer").(int)) * time.Second,
 		QueueSafetyBuffer:  time.Duration(d.Get("revocation_queue_safety_buffer").(int)) * time.Second,
 		AcmeSafetyBuffer:   time.Duration(d.Get("acme_account_safety_buffer").(int)) * time.Second,
 	}
-	for _, f := range tidyFlagsNotHeld {
-		r.NotHeld[f.flag] = d.Get(f.flag).(bool)
+	for _, f := range tidyFlags {
+		*f.of(r) = d.Get(f.name).(bool)
 	}
+	r.RevokedCerts = r.RevokedCerts || d.Get("tidy_revocation_list").(bool)
+	r.LegacyBackup = d.Get("tidy_legacy_backup").(bool)
 	for _, b := range []struct {
 		name string
 		val  time.Duration
@@ -248,29 +138,29 @@ func parseTidyRequest(d *framework.FieldData) (*tidyRequest, *logical.Response) 
 		{"acme_account_safety_buffer", r.AcmeSafetyBuffer},
 	} {
 		if b.val < time.Second {
-			return nil, logical.ErrorResponse(b.name + " must be greater than zero")
+			return nil, Invalid("%s must be greater than zero", b.name)
 		}
 	}
 	if s := d.Get("pause_duration").(string); s != "" {
 		pause, err := parseutil.ParseDurationSecond(s)
 		if err != nil {
-			return nil, logical.ErrorResponse(fmt.Sprintf("Error parsing pause_duration: %v", err))
+			return nil, Invalid("Error parsing pause_duration: %v", err)
 		}
 		if pause < 0 {
-			return nil, logical.ErrorResponse("received invalid, negative pause_duration")
+			return nil, Invalid("received invalid, negative pause_duration")
 		}
-		r.Pause = pause
+		r.PauseDuration = pause
 	}
 	if r.CertMetadata {
-		return nil, logical.ErrorResponse(tidyMetadataRefusal)
+		return nil, Invalid("%s", tidyMetadataRefusal)
 	}
 	return r, nil
 }
 
 func (t *tidyRunner) handleTidy(_ context.Context, req *logical.Request, d *framework.FieldData) (*logical.Response, error) {
-	params, refusal := parseTidyRequest(d)
-	if refusal != nil {
-		return refusal, nil
+	params, err := parseTidyRequest(d)
+	if err != nil {
+		return respond(err)
 	}
 	if !t.start(params, req.Storage) {
 		resp := &logical.Response{}
@@ -289,195 +179,6 @@ func (t *tidyRunner) handleTidy(_ context.Context, req *logical.Request, d *fram
 	}
 	// Native answers 202 with the warnings in a JSON body; the request id is empty there too.
 	return logical.RespondWithStatusCode(resp, nil, http.StatusAccepted)
-}
-
-// start begins a tidy unless one is running; false when one is.
-func (t *tidyRunner) start(params *tidyRequest, s logical.Storage) bool {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.running {
-		return false
-	}
-	now := time.Now()
-	t.running = true
-	t.cancel = make(chan struct{})
-	t.state = tidyRunning
-	t.params = *params
-	t.started = now
-	t.finished = time.Time{}
-	t.message = ""
-	t.err = nil
-	t.certsDeleted, t.revokedDeleted = 0, 0
-	t.lastRun = now
-	go t.run(params, s, t.cancel)
-	return true
-}
-
-// run is the background tidy. It uses its own context: the request that started it is over.
-func (t *tidyRunner) run(params *tidyRequest, s logical.Storage, cancel <-chan struct{}) {
-	ctx := context.Background()
-	err := t.tidy(ctx, params, s, cancel)
-	if err != nil && !errors.Is(err, errTidyCancelled) && t.b.Logger() != nil {
-		t.b.Logger().Error("tidy failed", "error", err)
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.running = false
-	t.finished = time.Now()
-	t.err = err
-	switch {
-	case err == nil:
-		t.state = tidyFinished
-		t.lastRun = t.finished
-	case errors.Is(err, errTidyCancelled):
-		t.state = tidyCancelled
-	default:
-		t.state = tidyError
-	}
-}
-
-func (t *tidyRunner) tidy(ctx context.Context, params *tidyRequest, s logical.Storage, cancel <-chan struct{}) error {
-	if params.CertStore {
-		if err := t.tidyCertStore(ctx, params, s, cancel); err != nil {
-			return err
-		}
-	}
-	if cancelled(cancel) {
-		return errTidyCancelled
-	}
-	if params.RevokedCerts {
-		return t.tidyRevokedMarkers(ctx, params, s, cancel)
-	}
-	return nil
-}
-
-// tidyCertStore removes every certificate record expired past the buffer, with its revocation
-// marker: the marker only indexes the record, and one left alone would list a serial that
-// cert/:serial cannot show.
-func (t *tidyRunner) tidyCertStore(ctx context.Context, params *tidyRequest, s logical.Storage, cancel <-chan struct{}) error {
-	keys, err := s.List(ctx, certStoragePrefix)
-	if err != nil {
-		return fmt.Errorf("listing certificate records: %w", err)
-	}
-	for i, key := range keys {
-		t.setMessage(fmt.Sprintf("Tidying certificate store: checking entry %d of %d", i, len(keys)))
-		if err := pauseOrCancel(params.Pause, cancel); err != nil {
-			return err
-		}
-		removed, err := removeIfExpired(ctx, s, key, params.SafetyBuffer)
-		if err != nil {
-			return err
-		}
-		if removed.record {
-			t.count(&t.certsDeleted)
-		}
-		if removed.marker {
-			t.count(&t.revokedDeleted)
-		}
-	}
-	return nil
-}
-
-// tidyRevokedMarkers removes revoked records expired past the buffer, and markers whose record
-// is gone (native likewise drops revocation entries that no longer hold anything).
-func (t *tidyRunner) tidyRevokedMarkers(ctx context.Context, params *tidyRequest, s logical.Storage, cancel <-chan struct{}) error {
-	keys, err := s.List(ctx, revokedStoragePrefix)
-	if err != nil {
-		return fmt.Errorf("listing revoked certificates: %w", err)
-	}
-	for i, key := range keys {
-		t.setMessage(fmt.Sprintf("Tidying revoked certificates: checking certificate %d of %d", i, len(keys)))
-		if err := pauseOrCancel(params.Pause, cancel); err != nil {
-			return err
-		}
-		removed, err := removeIfExpired(ctx, s, key, params.SafetyBuffer)
-		if err != nil {
-			return err
-		}
-		if removed.marker {
-			t.count(&t.revokedDeleted)
-		}
-	}
-	return nil
-}
-
-// removal says what removeIfExpired deleted.
-type removal struct{ record, marker bool }
-
-// removeIfExpired deletes the record stored under key (a storage serial) and its revocation
-// marker when the certificate expired more than buffer ago, or the marker alone when the record
-// is missing. An unreadable record stops the tidy, as in native: deleting what cannot be read
-// would hide a storage problem.
-func removeIfExpired(ctx context.Context, s logical.Storage, key string, buffer time.Duration) (removal, error) {
-	serial := displaySerial(key)
-	rec, err := getCertRecord(ctx, s, serial)
-	if err != nil {
-		return removal{}, err
-	}
-	var done removal
-	if rec != nil {
-		cert, err := rec.certificate()
-		if err != nil {
-			return removal{}, err
-		}
-		if time.Since(cert.NotAfter) <= buffer {
-			return removal{}, nil
-		}
-		if err := s.Delete(ctx, certStoragePrefix+key); err != nil {
-			return removal{}, fmt.Errorf("deleting certificate record %s: %w", serial, err)
-		}
-		done.record = true
-	}
-	marker, err := s.Get(ctx, revokedStoragePrefix+key)
-	if err != nil {
-		return done, fmt.Errorf("reading the revocation marker of %s: %w", serial, err)
-	}
-	if marker != nil {
-		if err := s.Delete(ctx, revokedStoragePrefix+key); err != nil {
-			return done, fmt.Errorf("deleting the revocation marker of %s: %w", serial, err)
-		}
-		done.marker = true
-	}
-	return done, nil
-}
-
-// pauseOrCancel waits pause (native's pause_duration) unless the tidy is cancelled first.
-func pauseOrCancel(pause time.Duration, cancel <-chan struct{}) error {
-	if cancelled(cancel) {
-		return errTidyCancelled
-	}
-	if pause <= 0 {
-		return nil
-	}
-	timer := time.NewTimer(pause)
-	defer timer.Stop()
-	select {
-	case <-cancel:
-		return errTidyCancelled
-	case <-timer.C:
-		return nil
-	}
-}
-
-func cancelled(cancel <-chan struct{}) bool {
-	select {
-	case <-cancel:
-		return true
-	default:
-		return false
-	}
-}
-
-func (t *tidyRunner) setMessage(msg string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.message = msg
-}
-
-func (t *tidyRunner) count(counter *uint) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	*counter++
 }
 
 func (t *tidyRunner) handleCancel(ctx context.Context, req *logical.Request, d *framework.FieldData) (*logical.Response, error) {
@@ -517,13 +218,10 @@ func (t *tidyRunner) handleStatus(context.Context, *logical.Request, *framework.
 	data["issuer_safety_buffer"] = int(p.IssuerSafetyBuffer / time.Second)
 	data["revocation_queue_safety_buffer"] = int(p.QueueSafetyBuffer / time.Second)
 	data["acme_account_safety_buffer"] = int(p.AcmeSafetyBuffer / time.Second)
-	data["tidy_cert_store"] = p.CertStore
-	data["tidy_revoked_certs"] = p.RevokedCerts
-	data["tidy_cert_metadata"] = p.CertMetadata
-	for _, f := range tidyFlagsNotHeld {
-		data[f.flag] = p.NotHeld[f.flag]
+	for _, f := range tidyFlags {
+		data[f.name] = *f.of(&p)
 	}
-	data["pause_duration"] = p.Pause.String()
+	data["pause_duration"] = p.PauseDuration.String()
 	data["time_started"] = t.started
 	data["message"] = t.message
 	data["cert_store_deleted_count"] = t.certsDeleted
@@ -565,79 +263,26 @@ var tidyStatusKeys = []string{
 	"cert_metadata_deleted_count", "cmpv2_nonce_deleted_count",
 }
 
-// autoTidyStorageKey is where native keeps the auto-tidy configuration too.
-const autoTidyStorageKey = "config/auto-tidy"
-
-// autoTidyConfig is native's auto-tidy configuration, with native's storage field names.
-type autoTidyConfig struct {
-	Enabled           bool          `json:"enabled"`
-	Interval          time.Duration `json:"interval_duration"`
-	MinStartupBackoff time.Duration `json:"min_startup_backoff_duration"`
-	MaxStartupBackoff time.Duration `json:"max_startup_backoff_duration"`
-
-	CertStore         bool `json:"tidy_cert_store"`
-	RevokedCerts      bool `json:"tidy_revoked_certs"`
-	IssuerAssocs      bool `json:"tidy_revoked_cert_issuer_associations"`
-	ExpiredIssuers    bool `json:"tidy_expired_issuers"`
-	BackupBundle      bool `json:"tidy_move_legacy_ca_bundle"`
-	RevocationQueue   bool `json:"tidy_revocation_queue"`
-	CrossRevokedCerts bool `json:"tidy_cross_cluster_revoked_certs"`
-	Acme              bool `json:"tidy_acme"`
-	CertMetadata      bool `json:"tidy_cert_metadata"`
-	CMPV2NonceStore   bool `json:"tidy_cmpv2_nonce_store"`
-
-	SafetyBuffer       time.Duration `json:"safety_buffer"`
-	IssuerSafetyBuffer time.Duration `json:"issuer_safety_buffer"`
-	QueueSafetyBuffer  time.Duration `json:"revocation_queue_safety_buffer"`
-	AcmeSafetyBuffer   time.Duration `json:"acme_account_safety_buffer"`
-	PauseDuration      time.Duration `json:"pause_duration"`
-
-	MaintainCount  bool `json:"maintain_stored_certificate_counts"`
-	PublishMetrics bool `json:"publish_stored_certificate_count_metrics"`
-}
-
-func defaultAutoTidyConfig() *autoTidyConfig {
-	return &autoTidyConfig{
-		Interval:           12 * time.Hour,
-		MinStartupBackoff:  5 * time.Minute,
-		MaxStartupBackoff:  15 * time.Minute,
-		SafetyBuffer:       defaultTidySafetyBuffer,
-		IssuerSafetyBuffer: defaultTidyIssuerSafetyBuffer,
-		QueueSafetyBuffer:  defaultTidyQueueSafetyBuffer,
-		AcmeSafetyBuffer:   defaultTidyAcmeSafetyBuffer,
-	}
-}
-
-func (c *autoTidyConfig) anyEnabled() bool {
-	return c.CertStore || c.RevokedCerts || c.IssuerAssocs || c.ExpiredIssuers || c.BackupBundle || c.RevocationQueue ||
-		c.CrossRevokedCerts || c.Acme || c.CertMetadata || c.CMPV2NonceStore
-}
-
-// data is native's answer (getTidyConfigData): durations in seconds, pause as a Go duration.
-func (c *autoTidyConfig) data() map[string]interface{} {
-	return map[string]interface{}{
+// autoTidyData is native's auto-tidy answer (getTidyConfigData): durations in seconds, pause as
+// a Go duration.
+func autoTidyData(c *tidyConfig) map[string]interface{} {
+	data := map[string]interface{}{
 		"enabled":                                  c.Enabled,
 		"interval_duration":                        int(c.Interval / time.Second),
 		"min_startup_backoff_duration":             int(c.MinStartupBackoff / time.Second),
 		"max_startup_backoff_duration":             int(c.MaxStartupBackoff / time.Second),
-		"tidy_cert_store":                          c.CertStore,
-		"tidy_revoked_certs":                       c.RevokedCerts,
-		"tidy_revoked_cert_issuer_associations":    c.IssuerAssocs,
-		"tidy_expired_issuers":                     c.ExpiredIssuers,
-		"tidy_move_legacy_ca_bundle":               c.BackupBundle,
-		"tidy_acme":                                c.Acme,
 		"safety_buffer":                            int(c.SafetyBuffer / time.Second),
 		"issuer_safety_buffer":                     int(c.IssuerSafetyBuffer / time.Second),
 		"acme_account_safety_buffer":               int(c.AcmeSafetyBuffer / time.Second),
+		"revocation_queue_safety_buffer":           int(c.QueueSafetyBuffer / time.Second),
 		"pause_duration":                           c.PauseDuration.String(),
 		"publish_stored_certificate_count_metrics": c.PublishMetrics,
 		"maintain_stored_certificate_counts":       c.MaintainCount,
-		"tidy_revocation_queue":                    c.RevocationQueue,
-		"revocation_queue_safety_buffer":           int(c.QueueSafetyBuffer / time.Second),
-		"tidy_cross_cluster_revoked_certs":         c.CrossRevokedCerts,
-		"tidy_cert_metadata":                       c.CertMetadata,
-		"tidy_cmpv2_nonce_store":                   c.CMPV2NonceStore,
 	}
+	for _, f := range tidyFlags {
+		data[f.name] = *f.of(c)
+	}
+	return data
 }
 
 func autoTidyPath() *framework.Path {
@@ -662,32 +307,34 @@ func autoTidyPath() *framework.Path {
 		Type: framework.TypeBool, Default: false, Description: "Accepted for compatibility; no count metric is published.",
 	}
 	return &framework.Path{
-		Pattern: "config/auto-tidy",
-		Fields:  fields,
+		Pattern:      "config/auto-tidy",
+		Fields:       fields,
+		DisplayAttrs: &framework.DisplayAttributes{OperationPrefix: "pki"},
 		Operations: map[logical.Operation]framework.OperationHandler{
-			logical.ReadOperation: &framework.PathOperation{Callback: readAutoTidy},
+			logical.ReadOperation: &framework.PathOperation{
+				Callback:     readAutoTidy,
+				DisplayAttrs: &framework.DisplayAttributes{OperationSuffix: "auto-tidy-configuration"},
+				Responses:    nativeOK("pki-read-auto-tidy-configuration"),
+			},
 			logical.UpdateOperation: &framework.PathOperation{
 				Callback:                    writeAutoTidy,
+				DisplayAttrs:                &framework.DisplayAttributes{OperationVerb: "configure", OperationSuffix: "auto-tidy"},
+				Responses:                   nativeOK("pki-configure-auto-tidy"),
 				ForwardPerformanceStandby:   true,
 				ForwardPerformanceSecondary: true,
 			},
 		},
-		HelpSynopsis:    "Native PKI's automatic tidy configuration, stored and answered.",
-		HelpDescription: "Takes tidy's parameters plus enabled and interval_duration. This engine stores them but does not yet run tidy on a schedule; an enabled configuration is answered with a warning saying so.",
+		HelpSynopsis: "Native PKI's automatic tidy configuration.",
+		HelpDescription: "Takes tidy's parameters plus enabled and interval_duration. When enabled, the mount's periodic " +
+			"function starts the configured tidy once interval_duration has passed since the mount started or since the last tidy, " +
+			"as native does; operations about things the CA holds have nothing to do here, as on tidy.",
 	}
 }
 
-func loadAutoTidyConfig(ctx context.Context, s logical.Storage) (*autoTidyConfig, error) {
-	entry, err := s.Get(ctx, autoTidyStorageKey)
-	if err != nil {
-		return nil, fmt.Errorf("reading the auto-tidy configuration: %w", err)
-	}
-	conf := defaultAutoTidyConfig()
-	if entry == nil {
-		return conf, nil
-	}
-	if err := entry.DecodeJSON(conf); err != nil {
-		return nil, fmt.Errorf("decoding the auto-tidy configuration: %w", err)
+func loadAutoTidyConfig(ctx context.Context, s logical.Storage) (*tidyConfig, error) {
+	conf := defaultTidyConfig()
+	if _, err := getJSONInto(ctx, s, autoTidyStorageKey, "the auto-tidy configuration", conf); err != nil {
+		return nil, err
 	}
 	return conf, nil
 }
@@ -697,7 +344,7 @@ func readAutoTidy(ctx context.Context, req *logical.Request, _ *framework.FieldD
 	if err != nil {
 		return nil, err
 	}
-	return &logical.Response{Data: conf.data()}, nil
+	return &logical.Response{Data: autoTidyData(conf)}, nil
 }
 
 // writeAutoTidy changes only the fields the request names, with native's checks and texts.
@@ -734,26 +381,16 @@ func writeAutoTidy(ctx context.Context, req *logical.Request, d *framework.Field
 			return logical.ErrorResponse(fmt.Sprintf("given interval_duration must be greater than or equal to zero seconds; got: %v", raw)), nil
 		}
 	}
-	for _, f := range []struct {
-		name string
-		dst  *bool
-	}{
-		{"tidy_cert_store", &conf.CertStore},
-		{"tidy_revoked_certs", &conf.RevokedCerts},
-		{"tidy_revoked_cert_issuer_associations", &conf.IssuerAssocs},
-		{"tidy_expired_issuers", &conf.ExpiredIssuers},
-		{"tidy_move_legacy_ca_bundle", &conf.BackupBundle},
-		{"tidy_revocation_queue", &conf.RevocationQueue},
-		{"tidy_cross_cluster_revoked_certs", &conf.CrossRevokedCerts},
-		{"tidy_acme", &conf.Acme},
-		{"tidy_cert_metadata", &conf.CertMetadata},
-		{"tidy_cmpv2_nonce_store", &conf.CMPV2NonceStore},
-		{"maintain_stored_certificate_counts", &conf.MaintainCount},
-		{"publish_stored_certificate_count_metrics", &conf.PublishMetrics},
-	} {
+	for _, f := range tidyFlags {
 		if raw, ok := d.GetOk(f.name); ok {
-			*f.dst = raw.(bool)
+			*f.of(conf) = raw.(bool)
 		}
+	}
+	if raw, ok := d.GetOk("maintain_stored_certificate_counts"); ok {
+		conf.MaintainCount = raw.(bool)
+	}
+	if raw, ok := d.GetOk("publish_stored_certificate_count_metrics"); ok {
+		conf.PublishMetrics = raw.(bool)
 	}
 	for _, f := range []struct {
 		name, label string
@@ -795,55 +432,8 @@ func writeAutoTidy(ctx context.Context, req *logical.Request, d *framework.Field
 	if conf.PublishMetrics && !conf.MaintainCount {
 		return logical.ErrorResponse("Can not publish a running storage metrics count to metrics without first maintaining that count.  Enable `maintain_stored_certificate_counts` to enable `publish_stored_certificate_count_metrics`."), nil
 	}
-	entry, err := logical.StorageEntryJSON(autoTidyStorageKey, conf)
-	if err != nil {
-		return nil, fmt.Errorf("encoding the auto-tidy configuration: %w", err)
+	if err := putJSON(ctx, req.Storage, autoTidyStorageKey, "the auto-tidy configuration", conf); err != nil {
+		return nil, err
 	}
-	if err := req.Storage.Put(ctx, entry); err != nil {
-		return nil, fmt.Errorf("storing the auto-tidy configuration: %w", err)
-	}
-	return &logical.Response{Data: conf.data()}, nil
-}
-
-// request is the tidy an enabled auto-tidy configuration asks for.
-func (c *autoTidyConfig) request() *tidyRequest {
-	return &tidyRequest{
-		CertStore:    c.CertStore,
-		RevokedCerts: c.RevokedCerts,
-		CertMetadata: c.CertMetadata,
-		NotHeld: map[string]bool{
-			"tidy_revoked_cert_issuer_associations": c.IssuerAssocs,
-			"tidy_expired_issuers":                  c.ExpiredIssuers,
-			"tidy_move_legacy_ca_bundle":            c.BackupBundle,
-			"tidy_revocation_queue":                 c.RevocationQueue,
-			"tidy_cross_cluster_revoked_certs":      c.CrossRevokedCerts,
-			"tidy_acme":                             c.Acme,
-			"tidy_cmpv2_nonce_store":                c.CMPV2NonceStore,
-		},
-		SafetyBuffer:       c.SafetyBuffer,
-		IssuerSafetyBuffer: c.IssuerSafetyBuffer,
-		QueueSafetyBuffer:  c.QueueSafetyBuffer,
-		AcmeSafetyBuffer:   c.AcmeSafetyBuffer,
-		Pause:              c.PauseDuration,
-	}
-}
-
-// autoTidyIfDue starts the configured tidy when auto-tidy is enabled and its interval has
-// passed since the last tidy (as native, counted from mount start, then from each tidy). It is
-// called from the backend's periodic function; a tidy already running is left alone.
-func (t *tidyRunner) autoTidyIfDue(ctx context.Context, s logical.Storage, now time.Time) error {
-	conf, err := loadAutoTidyConfig(ctx, s)
-	if err != nil {
-		return err
-	}
-	if !conf.Enabled || !conf.anyEnabled() {
-		return nil
-	}
-	t.mu.Lock()
-	due := !t.running && now.Sub(t.lastRun) >= conf.Interval
-	t.mu.Unlock()
-	if due {
-		t.start(conf.request(), s)
-	}
-	return nil
+	return &logical.Response{Data: autoTidyData(conf)}, nil
 }

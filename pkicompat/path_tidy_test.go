@@ -23,8 +23,9 @@ import (
 // countingProvider counts driver constructions: tidy must never reach the CA.
 type countingProvider struct{ calls atomic.Int32 }
 
+func (p *countingProvider) DisplayName() string         { return "the test CA" }
 func (p *countingProvider) ConfigFields() []ConfigField { return nil }
-func (p *countingProvider) NewDriver(map[string]interface{}) (Driver, []string, error) {
+func (p *countingProvider) NewDriver(json.RawMessage) (Driver, []string, error) {
 	p.calls.Add(1)
 	return nil, nil, &UnavailableError{Message: "tidy must not build a driver"}
 }

@@ -1,6 +1,7 @@
 package pkicompat
 
 import (
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
@@ -17,6 +18,8 @@ import (
 	"testing"
 
 	"github.com/hashicorp/vault/sdk/helper/certutil"
+
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/internal/testcerts"
 )
 
 // policyRole builds a role the way a write with these settings stores it (native defaults, then
@@ -27,14 +30,14 @@ func policyRole(t testing.TB, change func(r *roleEntry)) *roleEntry {
 	if change != nil {
 		change(r)
 	}
-	if msg := r.validateAndNormalise(); msg != "" {
-		t.Fatalf("test role invalid: %s", msg)
+	if err := r.validateAndNormalise(); err != nil {
+		t.Fatalf("test role invalid: %v", err)
 	}
 	return r
 }
 
-// matrixRoles are the role variants of the contract's observed matrix (§3.3), with
-// allowed_domains=example.com unless noted, plus the older plugin's "*" (seed).
+// matrixRoles are the role variants of the name matrix observed on native PKI (Vault v1.21.0),
+// with allowed_domains=example.com unless noted, plus the older plugin's "*".
 func matrixRoles(t testing.TB) map[string]*roleEntry {
 	domains := func(r *roleEntry) { r.AllowedDomains = []string{"example.com"} }
 	return map[string]*roleEntry{
@@ -65,7 +68,7 @@ func matrixRoles(t testing.TB) map[string]*roleEntry {
 }
 
 // TestNameMatrixMatchesNative issues each CN under each role variant and compares the verdict
-// with the contract's observed matrix (§3.3); the seed's "*" roles accept every hostname.
+// with the matrix observed on native PKI; the older plugin's "*" roles accept every hostname.
 func TestNameMatrixMatchesNative(t *testing.T) {
 	roles := matrixRoles(t)
 	order := []string{"sub", "bare", "sb", "nowild", "glob", "none", "any", "anyNE", "noloc", "empty", "globdash", "star", "starsub"}
@@ -336,14 +339,11 @@ func TestApproveSubjectSubjectFields(t *testing.T) {
 // policyTestCSR builds a CSR with the given key and names.
 func policyTestCSR(t testing.TB, key interface{}, tmpl *x509.CertificateRequest) *x509.CertificateRequest {
 	t.Helper()
-	der, err := x509.CreateCertificateRequest(rand.Reader, tmpl, key)
-	if err != nil {
-		t.Fatal(err)
+	signer, ok := key.(crypto.Signer)
+	if !ok {
+		t.Fatalf("%T is not a signing key", key)
 	}
-	csr, err := x509.ParseCertificateRequest(der)
-	if err != nil {
-		t.Fatal(err)
-	}
+	csr, _ := testcerts.CSR(t, signer, tmpl)
 	return csr
 }
 

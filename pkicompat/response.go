@@ -5,8 +5,6 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/pem"
-	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 
@@ -14,7 +12,7 @@ import (
 	"github.com/hashicorp/vault/sdk/logical"
 )
 
-// Native content types of the raw endpoints (contract §2.6, §2.7).
+// Native content types of the raw endpoints (ca, ca_chain, crl and their /pem forms).
 const (
 	contentTypeDER      = "application/pkix-cert"
 	contentTypePEMChain = "application/pem-certificate-chain"
@@ -91,35 +89,4 @@ func rawResponse(contentType string, body []byte) *logical.Response {
 		logical.HTTPRawBody:     body,
 		logical.HTTPStatusCode:  status,
 	}}
-}
-
-// caFailure turns a driver error into the answer Vault gives: 400s as an ErrorResponse, other
-// statuses as coded errors. The message names the CA call and carries the driver's message
-// (which, by the Driver contract, holds no credentials).
-func caFailure(call string, err error) (*logical.Response, error) {
-	var pending *PendingApprovalError
-	if errors.As(err, &pending) {
-		return nil, logical.CodedError(pending.StatusCode(),
-			fmt.Sprintf("CA %s: %s; nothing was stored in Vault, and the certificate, once approved, is only available from the CA", call, pending.Error()))
-	}
-	msg := fmt.Sprintf("CA %s failed: %s", call, err.Error())
-	status := statusOf(err)
-	if status == http.StatusBadRequest {
-		return logical.ErrorResponse(msg), nil
-	}
-	return nil, logical.CodedError(status, msg)
-}
-
-// userOrInternal answers a pkicompat-side error: a ValidationError is the caller's mistake (400),
-// NotFoundError a 404, anything else an internal error (500).
-func userOrInternal(err error) (*logical.Response, error) {
-	var v *ValidationError
-	if errors.As(err, &v) {
-		return logical.ErrorResponse(v.Message), nil
-	}
-	var nf *NotFoundError
-	if errors.As(err, &nf) {
-		return nil, logical.CodedError(http.StatusNotFound, nf.Message)
-	}
-	return nil, err
 }

@@ -2,7 +2,6 @@ package pkicompat
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"time"
 
@@ -14,8 +13,6 @@ import (
 // this mount. The CRL comes from the CA and shows them at once; the certificate records behind
 // cert/:serial and certs/revoked/ learn of them here, from the driver's RevocationLister.
 const (
-	// revocationSyncKey holds, per issuer, when the last successful sync started.
-	revocationSyncKey = "revocation-sync"
 	// revocationSyncInterval keeps the sync from asking the CA on every rollback tick (Vault
 	// calls PeriodicFunc about once a minute).
 	revocationSyncInterval = 5 * time.Minute
@@ -112,7 +109,7 @@ func (b *backend) syncRevocations(ctx context.Context, s logical.Storage) error 
 // recordCARevocation marks one stored certificate revoked; certificates this mount does not
 // hold (no_store, other mounts) and ones already marked are left alone.
 func recordCARevocation(ctx context.Context, s logical.Storage, r RevokedCertificate) error {
-	rec, err := getCertRecord(ctx, s, r.SerialNumber)
+	rec, err := getCertRecord(ctx, s, serialFromBig(r.SerialNumber))
 	if err != nil || rec == nil || rec.revoked() {
 		return err
 	}
@@ -136,15 +133,8 @@ func (b *backend) readOnlyNode() bool {
 
 func loadRevocationSyncState(ctx context.Context, s logical.Storage) (*revocationSyncState, error) {
 	state := &revocationSyncState{Since: map[string]time.Time{}}
-	entry, err := s.Get(ctx, revocationSyncKey)
-	if err != nil {
-		return nil, fmt.Errorf("reading the revocation sync state: %w", err)
-	}
-	if entry == nil {
-		return state, nil
-	}
-	if err := entry.DecodeJSON(state); err != nil {
-		return nil, fmt.Errorf("decoding the revocation sync state: %w", err)
+	if _, err := getJSONInto(ctx, s, revocationSyncKey, "the revocation sync state", state); err != nil {
+		return nil, err
 	}
 	if state.Since == nil {
 		state.Since = map[string]time.Time{}
@@ -153,9 +143,5 @@ func loadRevocationSyncState(ctx context.Context, s logical.Storage) (*revocatio
 }
 
 func storeRevocationSyncState(ctx context.Context, s logical.Storage, state *revocationSyncState) error {
-	entry, err := logical.StorageEntryJSON(revocationSyncKey, state)
-	if err != nil {
-		return err
-	}
-	return s.Put(ctx, entry)
+	return putJSON(ctx, s, revocationSyncKey, "the revocation sync state", state)
 }

@@ -8,9 +8,6 @@ import (
 	"github.com/hashicorp/vault/sdk/logical"
 )
 
-// roleStoragePrefix is where roles live, as in native PKI ("role/<name>").
-const roleStoragePrefix = "role/"
-
 // roleEntry is one role: every field native PKI stores for a role, plus this engine's own CA
 // selection fields (ca, template, metadata, allow_request_overrides).
 //
@@ -90,31 +87,25 @@ type roleEntry struct {
 // completed with the native upgrade defaults (wildcards allowed, issuer "default", CN validations
 // "email,hostname").
 func getRole(ctx context.Context, s logical.Storage, name string) (*roleEntry, error) {
-	entry, err := s.Get(ctx, roleStoragePrefix+name)
+	role, err := getJSON[roleEntry](ctx, s, roleStoragePrefix+name, fmt.Sprintf("role %q", name))
 	if err != nil {
-		return nil, fmt.Errorf("reading role %q: %w", name, err)
+		// A role of Keyfactor's older plugin not yet migrated (read on a node that does not
+		// migrate, or before the migration ran) is read with the meaning it had there.
+		if legacy := legacyRoleAt(ctx, s, roleStoragePrefix+name); legacy != nil {
+			return legacy, nil
+		}
+		return nil, err
 	}
-	if entry == nil {
+	if role == nil {
 		return nil, nil
 	}
-	var role roleEntry
-	if err := entry.DecodeJSON(&role); err != nil {
-		return nil, fmt.Errorf("decoding role %q: %w", name, err)
-	}
 	role.upgradeDefaults()
-	return &role, nil
+	return role, nil
 }
 
 // putRole stores a role under its native key.
 func putRole(ctx context.Context, s logical.Storage, name string, role *roleEntry) error {
-	entry, err := logical.StorageEntryJSON(roleStoragePrefix+name, role)
-	if err != nil {
-		return fmt.Errorf("encoding role %q: %w", name, err)
-	}
-	if err := s.Put(ctx, entry); err != nil {
-		return fmt.Errorf("storing role %q: %w", name, err)
-	}
-	return nil
+	return putJSON(ctx, s, roleStoragePrefix+name, fmt.Sprintf("role %q", name), role)
 }
 
 // upgradeDefaults fills fields an entry may lack with the values native PKI gives a stored role
@@ -147,7 +138,7 @@ func (r *roleEntry) wildcardsAllowed() bool {
 
 func roleBoolPtr(v bool) *bool { return &v }
 
-// Native defaults of a new role (contract §3.1), before the write-time normalisation of
+// Native defaults of a new role (what native answers for a role written with no fields), before the write-time normalisation of
 // key_bits and signature_bits.
 func newDefaultRole() *roleEntry {
 	return &roleEntry{

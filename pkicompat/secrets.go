@@ -46,8 +46,10 @@ func (b *backend) secretRevoke(ctx context.Context, req *logical.Request, _ *fra
 	if err != nil {
 		return nil, err
 	}
+	op := b.startCAOperation(req, "revoke", append(rec.logFields(), "trigger", "lease")...)
 	if err := b.revokeRecord(ctx, req.Storage, drv, rec); err != nil {
-		return nil, fmt.Errorf("revoking certificate %s at the CA: %w", serial, err)
+		return nil, op.failed(fmt.Errorf("revoking certificate %s at the CA: %w", serial, err))
 	}
+	op.revoked(rec)
 	return nil, nil
 }

@@ -2,6 +2,7 @@ package pkicompat
 
 import (
 	"crypto/x509"
+	"math/big"
 	"regexp"
 	"strings"
 
@@ -17,7 +18,12 @@ var serialRe = regexp.MustCompile(`^` + serialPattern + `$`)
 // serialFromCert is the native display form of a certificate serial: the bytes of
 // big.Int.Bytes() (so no leading zero byte) in lowercase hex joined by ':'.
 func serialFromCert(cert *x509.Certificate) string {
-	return certutil.GetHexFormatted(cert.SerialNumber.Bytes(), ":")
+	return serialFromBig(cert.SerialNumber)
+}
+
+// serialFromBig is the native display form of a serial number.
+func serialFromBig(n *big.Int) string {
+	return certutil.GetHexFormatted(n.Bytes(), ":")
 }
 
 // storageSerial turns a serial as a caller wrote it (':' or '-' separators, any case) into the

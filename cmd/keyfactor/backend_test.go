@@ -4,42 +4,38 @@ import (
 	"context"
 	"crypto/x509"
 	"encoding/pem"
+	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
-	hclog "github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/vault/sdk/logical"
 
 	"github.com/kfpki/vault-plugin-secrets-keyfactor/driver/keyfactor"
 	"github.com/kfpki/vault-plugin-secrets-keyfactor/driver/keyfactor/commandtest"
 	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat"
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat/pkitest"
 )
 
 // mountedPlugin is the backend exactly as this binary serves it, on in-memory storage.
 type mountedPlugin struct {
-	t       testing.TB
-	backend logical.Backend
-	storage logical.Storage
+	t     testing.TB
+	mount *pkitest.Mount
 }
 
 func newPlugin(t testing.TB) *mountedPlugin {
 	t.Helper()
-	storage := &logical.InmemStorage{}
-	conf := &logical.BackendConfig{Logger: hclog.NewNullLogger(), System: logical.TestSystemView(), StorageView: storage}
-	b, err := pkicompat.Factory(keyfactor.NewProvider())(context.Background(), conf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &mountedPlugin{t: t, backend: b, storage: storage}
+	m := pkitest.NewMount(t, pkicompat.Factory(keyfactor.NewProvider()), nil, logical.TestSystemView())
+	return &mountedPlugin{t: t, mount: m}
 }
 
 // do sends one request and returns the HTTP status Vault would answer and the error text.
 func (p *mountedPlugin) do(op logical.Operation, path string, data map[string]interface{}) (int, string) {
 	p.t.Helper()
-	req := &logical.Request{Operation: op, Path: path, Data: data, Storage: p.storage}
-	resp, err := p.backend.HandleRequest(context.Background(), req)
+	req, resp, err := p.mount.Handle(op, path, data)
 	status, rerr := logical.RespondErrorCommon(req, resp, err)
 	if rerr == nil {
 		if status == 0 {
@@ -71,7 +67,7 @@ func (p *mountedPlugin) configure(srv *commandtest.Server, password string) {
 // countCerts is how many certificate records the mount holds.
 func (p *mountedPlugin) countCerts() int {
 	p.t.Helper()
-	keys, err := p.storage.List(context.Background(), "certs/")
+	keys, err := p.mount.Storage.List(context.Background(), "certs/")
 	if err != nil {
 		p.t.Fatal(err)
 	}
@@ -90,6 +86,12 @@ func TestBadInputThroughThePlugin(t *testing.T) {
 		data       map[string]interface{}
 		wantStatus int
 		wantText   []string
+		// Config writes: tls serves Command over HTTPS; configWith builds the written config
+		// from the server (path is then "config").
+		tls        bool
+		configWith func(srv *commandtest.Server) map[string]interface{}
+		// secret must not appear in the answer (a sensitive field's value).
+		secret string
 	}{
 		{
 			name:       "unknown role",
@@ -154,14 +156,85 @@ func TestBadInputThroughThePlugin(t *testing.T) {
 			wantStatus: http.StatusServiceUnavailable,
 			wantText:   []string{"Keyfactor Command"},
 		},
+		// Config writes that fail on the operator's own input answer 400 naming the field, and
+		// nothing is saved (issue 10 items 2, 4, 5).
+		{
+			name:       "config: wrong password",
+			configWith: func(srv *commandtest.Server) map[string]interface{} { return basicConfig(srv.URL, wrongPassword) },
+			wantStatus: http.StatusBadRequest,
+			wantText:   []string{"password", "401"},
+		},
+		{
+			name: "config: http:// to an HTTPS server",
+			tls:  true,
+			configWith: func(srv *commandtest.Server) map[string]interface{} {
+				return basicConfig(strings.Replace(srv.URL, "https://", "http://", 1), commandtest.DefaultPassword)
+			},
+			wantStatus: http.StatusBadRequest,
+			wantText:   []string{"url"},
+		},
+		{
+			name: "config: closed port",
+			configWith: func(srv *commandtest.Server) map[string]interface{} {
+				return basicConfig(closedPortURL(t), commandtest.DefaultPassword)
+			},
+			wantStatus: http.StatusBadRequest,
+			wantText:   []string{"url", "unreachable"},
+		},
+		{
+			name: "config: api_path leaving the base",
+			configWith: func(srv *commandtest.Server) map[string]interface{} {
+				c := basicConfig(srv.URL, commandtest.DefaultPassword)
+				c["api_path"] = "../../x"
+				return c
+			},
+			wantStatus: http.StatusBadRequest,
+			wantText:   []string{"api_path"},
+		},
+		{
+			name: "config: untrusted TLS CA",
+			tls:  true,
+			configWith: func(srv *commandtest.Server) map[string]interface{} {
+				return basicConfig(srv.URL, commandtest.DefaultPassword)
+			},
+			wantStatus: http.StatusBadRequest,
+			wantText:   []string{"command_cert_path", "not trusted"},
+		},
+		{
+			name: "config: unresolvable 10,000-character host",
+			configWith: func(srv *commandtest.Server) map[string]interface{} {
+				return basicConfig("https://"+strings.Repeat("a", 10000)+".invalid", commandtest.DefaultPassword)
+			},
+			wantStatus: http.StatusBadRequest,
+			wantText:   []string{"url"},
+		},
+		{
+			name: "config: client_key pasted without its PEM header",
+			configWith: func(srv *commandtest.Server) map[string]interface{} {
+				cert := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.RootCertificate().Raw})
+				return map[string]interface{}{"url": srv.URL, "client_cert": string(cert), "client_key": pastedKey}
+			},
+			wantStatus: http.StatusBadRequest,
+			wantText:   []string{"client_key"},
+			secret:     pastedKey,
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := commandtest.NewServer()
+			if tc.tls {
+				srv.Close()
+				srv = commandtest.NewTLSServer()
+			}
 			t.Cleanup(srv.Close)
 			p := newPlugin(t)
-			tc.setup(p, srv)
-			status, msg := p.do(logical.UpdateOperation, tc.path, tc.data)
+			path, data := tc.path, tc.data
+			if tc.configWith != nil {
+				path, data = "config", tc.configWith(srv)
+			} else {
+				tc.setup(p, srv)
+			}
+			status, msg := p.do(logical.UpdateOperation, path, data)
 			t.Logf("answer: %d %s", status, msg)
 			if status != tc.wantStatus {
 				t.Fatalf("status %d (%s), want %d", status, msg, tc.wantStatus)
@@ -174,10 +247,82 @@ func TestBadInputThroughThePlugin(t *testing.T) {
 			if strings.Contains(msg, wrongPassword) || strings.Contains(msg, commandtest.DefaultPassword) {
 				t.Errorf("error echoes a password: %q", msg)
 			}
+			if tc.secret != "" && strings.Contains(msg, tc.secret[:20]) {
+				t.Errorf("error echoes a sensitive value: %q", msg)
+			}
 			if n := p.countCerts(); n != 0 {
 				t.Errorf("a failed issuance stored %d certificate records", n)
 			}
+			if tc.configWith != nil {
+				if status, _ := p.do(logical.ReadOperation, "config", nil); status != http.StatusNotFound {
+					t.Errorf("a rejected config was stored (read answered %d)", status)
+				}
+			}
 		})
+	}
+}
+
+// pastedKey looks like a private key pasted as base64 DER without its PEM lines.
+const pastedKey = "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgVaultPluginTestKeyMaterial"
+
+// basicConfig is a config write with Basic credentials for the simulator at rawURL.
+func basicConfig(rawURL, password string) map[string]interface{} {
+	return map[string]interface{}{
+		"url": rawURL, "username": commandtest.DefaultUsername, "password": password,
+		"domain": commandtest.DefaultDomain, "ca": commandtest.DefaultCALogicalName, "template": commandtest.DefaultTemplate,
+		"timeout": 10,
+	}
+}
+
+// closedPortURL is an http URL on a loopback port nothing listens on.
+func closedPortURL(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return "http://" + addr
+}
+
+// TestConfigFileErrorsAreNeutral: a file path in client_cert or command_cert_path that does not
+// exist, cannot be read, or holds no PEM gets one answer, so config writes are no existence
+// oracle for files on the Vault host, and the answer never quotes the path.
+func TestConfigFileErrorsAreNeutral(t *testing.T) {
+	srv := commandtest.NewServer()
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	notPEM := filepath.Join(dir, "not-pem.txt")
+	if err := os.WriteFile(notPEM, []byte("root:x:0:0:root:/root:/bin/sh\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, field := range []string{"command_cert_path", "client_cert"} {
+		var answers []string
+		for _, path := range []string{filepath.Join(dir, "absent.pem"), notPEM, dir} {
+			p := newPlugin(t)
+			conf := basicConfig(srv.URL, commandtest.DefaultPassword)
+			if field == "client_cert" {
+				conf = map[string]interface{}{"url": srv.URL, "client_cert": path, "client_key": path}
+			} else {
+				conf[field] = path
+			}
+			status, msg := p.do(logical.UpdateOperation, "config", conf)
+			if status != http.StatusBadRequest || !strings.Contains(msg, field) {
+				t.Errorf("%s=%s: %d %q, want 400 naming the field", field, path, status, msg)
+			}
+			if strings.Contains(msg, dir) {
+				t.Errorf("%s: the answer quotes the path: %q", field, msg)
+			}
+			answers = append(answers, msg)
+		}
+		for _, a := range answers[1:] {
+			if a != answers[0] {
+				t.Errorf("%s: answers differ by file, an existence oracle:\n%q\n%q", field, answers[0], a)
+			}
+		}
 	}
 }
 
@@ -235,8 +380,7 @@ func TestRevocationInCommandReachesVault(t *testing.T) {
 	p := newPlugin(t)
 	p.configure(srv, commandtest.DefaultPassword)
 
-	req := &logical.Request{Operation: logical.UpdateOperation, Path: "issue/web", Data: map[string]interface{}{"common_name": "console.example.com"}, Storage: p.storage}
-	resp, err := p.backend.HandleRequest(context.Background(), req)
+	_, resp, err := p.mount.Handle(logical.UpdateOperation, "issue/web", map[string]interface{}{"common_name": "console.example.com"})
 	if err != nil || resp == nil || resp.IsError() {
 		t.Fatalf("issue: %v %v", err, resp)
 	}
@@ -248,7 +392,7 @@ func TestRevocationInCommandReachesVault(t *testing.T) {
 
 	readRevocationTime := func() int64 {
 		t.Helper()
-		resp, err := p.backend.HandleRequest(context.Background(), &logical.Request{Operation: logical.ReadOperation, Path: "cert/" + serial, Storage: p.storage})
+		resp, err := p.mount.Backend.HandleRequest(context.Background(), &logical.Request{Operation: logical.ReadOperation, Path: "cert/" + serial, Storage: p.mount.Storage})
 		if err != nil || resp == nil {
 			t.Fatalf("cert read: %v %v", err, resp)
 		}
@@ -258,13 +402,13 @@ func TestRevocationInCommandReachesVault(t *testing.T) {
 		t.Fatalf("revoked before any sync: revocation_time %d", got)
 	}
 	// Vault's rollback manager sends this about once a minute; it runs PeriodicFunc.
-	if _, err := p.backend.HandleRequest(context.Background(), &logical.Request{Operation: logical.RollbackOperation, Storage: p.storage}); err != nil {
+	if _, err := p.mount.Backend.HandleRequest(context.Background(), &logical.Request{Operation: logical.RollbackOperation, Storage: p.mount.Storage}); err != nil {
 		t.Fatalf("rollback: %v", err)
 	}
 	if got := readRevocationTime(); got == 0 {
 		t.Fatal("cert/:serial does not show the revocation made in Command after the sync")
 	}
-	list, err := p.backend.HandleRequest(context.Background(), &logical.Request{Operation: logical.ListOperation, Path: "certs/revoked/", Storage: p.storage})
+	list, err := p.mount.Backend.HandleRequest(context.Background(), &logical.Request{Operation: logical.ListOperation, Path: "certs/revoked/", Storage: p.mount.Storage})
 	if err != nil || list == nil {
 		t.Fatalf("certs/revoked/: %v %v", err, list)
 	}
@@ -276,7 +420,7 @@ func TestRevocationInCommandReachesVault(t *testing.T) {
 // commandCertificateID is the Keyfactor id the plugin recorded for serial.
 func commandCertificateID(t *testing.T, p *mountedPlugin, serial string) int {
 	t.Helper()
-	entry, err := p.storage.Get(context.Background(), "certs/"+strings.ReplaceAll(serial, ":", "-"))
+	entry, err := p.mount.Storage.Get(context.Background(), "certs/"+strings.ReplaceAll(serial, ":", "-"))
 	if err != nil || entry == nil {
 		t.Fatalf("no record for %s: %v", serial, err)
 	}
@@ -329,19 +473,12 @@ func TestInvalidateReplacesTheDriverOnOtherNodes(t *testing.T) {
 	t.Cleanup(srv.Close)
 	nodeA := newPlugin(t)
 	nodeA.configure(srv, commandtest.DefaultPassword)
-	nodeB := &mountedPlugin{t: t, storage: nodeA.storage}
-	b, err := pkicompat.Factory(keyfactor.NewProvider())(context.Background(), &logical.BackendConfig{
-		Logger: hclog.NewNullLogger(), System: logical.TestSystemView(), StorageView: nodeA.storage,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	nodeB.backend = b
+	nodeB := &mountedPlugin{t: t, mount: pkitest.NewMount(t, pkicompat.Factory(keyfactor.NewProvider()), nodeA.mount.Storage, logical.TestSystemView())}
 
 	issuerCN := func(p *mountedPlugin) string {
 		t.Helper()
-		resp, err := p.backend.HandleRequest(context.Background(), &logical.Request{
-			Operation: logical.UpdateOperation, Path: "issue/web", Storage: p.storage,
+		resp, err := p.mount.Backend.HandleRequest(context.Background(), &logical.Request{
+			Operation: logical.UpdateOperation, Path: "issue/web", Storage: p.mount.Storage,
 			Data: map[string]interface{}{"common_name": "node.example.com"},
 		})
 		if err != nil || resp == nil || resp.IsError() {
@@ -366,7 +503,7 @@ func TestInvalidateReplacesTheDriverOnOtherNodes(t *testing.T) {
 	if got := issuerCN(nodeB); got != commandtest.DefaultCALogicalName {
 		t.Fatalf("node B dropped its driver without an invalidation (issued from %q)", got)
 	}
-	nodeB.backend.InvalidateKey(context.Background(), "config")
+	nodeB.mount.Backend.InvalidateKey(context.Background(), "config")
 	if got := issuerCN(nodeB); got != commandtest.ECCALogicalName {
 		t.Fatalf("node B issued from %q after the invalidation, want %q", got, commandtest.ECCALogicalName)
 	}

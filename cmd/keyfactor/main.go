@@ -7,9 +7,6 @@ import (
 
 	hclog "github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/vault/sdk/plugin"
-
-	"github.com/kfpki/vault-plugin-secrets-keyfactor/driver/keyfactor"
-	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat"
 )
 
 func main() {
@@ -18,7 +15,7 @@ func main() {
 	// Vault and the plugin is negotiated by go-plugin's AutoMTLS, so no TLS provider is passed
 	// (that older mechanism needed the vault/api module and a wrapping token).
 	err := plugin.ServeMultiplex(&plugin.ServeOpts{
-		BackendFactoryFunc: pkicompat.Factory(keyfactor.NewProvider()),
+		BackendFactoryFunc: backendFactory(),
 		Logger:             logger,
 	})
 	if err != nil {

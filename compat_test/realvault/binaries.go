@@ -11,6 +11,10 @@ import (
 	"runtime"
 )
 
+// NewestVaultVersion is the newest supported Vault, the first of the Makefile's VAULT_VERSIONS:
+// the Vault used when VAULT_BIN is not set.
+const NewestVaultVersion = "1.21.0"
+
 // Binaries are the executables an environment needs. The Makefile builds them and passes their
 // paths in the environment variables named below.
 type Binaries struct {
@@ -27,7 +31,7 @@ func BinariesFromEnv() (Binaries, error) {
 		return Binaries{}, err
 	}
 	b := Binaries{
-		Vault:      envOr("VAULT_BIN", filepath.Join(root, ".cache", "vault", "bin", "vault")),
+		Vault:      envOr("VAULT_BIN", filepath.Join(root, ".cache", "vault", NewestVaultVersion, "bin", "vault")),
 		Plugin:     envOr("PLUGIN_BIN", filepath.Join(root, "bin", "keyfactor")),
 		CommandSim: envOr("COMMANDSIM_BIN", filepath.Join(root, "bin", "commandsim")),
 	}

@@ -128,7 +128,7 @@ func (e *Env) startSimulator(ctx context.Context, opts Options) error {
 }
 
 func (e *Env) startVault(ctx context.Context, opts Options) error {
-	pluginDir := filepath.Join(e.Dir, "plugins")
+	pluginDir := e.pluginDir()
 	if err := os.MkdirAll(pluginDir, 0o755); err != nil {
 		return err
 	}

@@ -12,7 +12,7 @@ import (
 func BenchmarkSignOAuth(b *testing.B) {
 	srv := commandtest.NewTLSServer(commandtest.WithProfile(commandtest.Profile25))
 	defer srv.Close()
-	d, _, err := NewProvider().NewDriver(simConf(srv, authKindOAuth, nil, nil))
+	d, _, err := NewProvider().NewDriver(configJSON(simConf(srv, authKindOAuth, nil, nil)))
 	if err != nil {
 		b.Fatal(err)
 	}

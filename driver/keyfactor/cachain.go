@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat"
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat/cadriver"
 )
 
 // chainTTL is how long a CA chain is served from memory before Command is asked again. CA
@@ -82,11 +82,11 @@ func (d *keyfactorDriver) lookupCAChain(ctx context.Context, ca string) ([]*x509
 	logical := logicalName(ca)
 	caQuery, err := pqlAllOf(pqlInt("CertState", certStateIssuingCA), pqlText("IssuedCN", logical))
 	if err != nil {
-		return nil, pkicompat.Invalid("%v", err)
+		return nil, cadriver.Invalid("%v", err)
 	}
 	leafQuery, err := pqlAllOf(pqlText("CA", logical))
 	if err != nil {
-		return nil, pkicompat.Invalid("%v", err)
+		return nil, cadriver.Invalid("%v", err)
 	}
 
 	caRecords, err := d.searchCertificates(ctx, certQuery{
@@ -131,7 +131,7 @@ func (d *keyfactorDriver) lookupCAChain(ctx context.Context, ca string) ([]*x509
 			return chain, nil
 		}
 	}
-	return nil, &pkicompat.NotFoundError{Message: fmt.Sprintf(
+	return nil, &cadriver.NotFoundError{Message: fmt.Sprintf(
 		"CA '%s' not found in Keyfactor Command's inventory: no CA certificate with IssuedCN %q (CertState %d) and no certificate issued by it", ca, logical, certStateIssuingCA)}
 }
 

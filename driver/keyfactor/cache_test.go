@@ -117,7 +117,7 @@ func TestSearchPagesUntilShortPage(t *testing.T) {
 	if len(got) != 2*searchPageSize+2 || len(pages) != 3 || pages[2] != 3 {
 		t.Errorf("got %d records over pages %v", len(got), pages)
 	}
-	if got[0].Reason != 0 || got[0].RevokedAt.IsZero() || got[0].CertificateID != "1000" || got[0].SerialNumber != "03:e8" {
+	if got[0].RevokedAt.IsZero() || got[0].SerialNumber.Int64() != 1000 {
 		t.Errorf("first record %+v", got[0])
 	}
 }

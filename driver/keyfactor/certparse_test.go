@@ -145,20 +145,3 @@ func TestFlexDecoding(t *testing.T) {
 		t.Error(`flexInt("x") accepted`)
 	}
 }
-
-func TestNormalizeDN(t *testing.T) {
-	cases := []struct {
-		a, b string
-		same bool
-	}{
-		{"CN=Test Issuing,O=Example,C=US", "C=US, O=Example, CN=Test Issuing", true},
-		{"CN=Test Issuing, O=Example", "cn=test issuing,o=example", true},
-		{`CN=Issuing\, Inc,O=X`, `O=X, CN=Issuing\, Inc`, true},
-		{"CN=Issuing A", "CN=Issuing B", false},
-	}
-	for _, tc := range cases {
-		if got := normalizeDN(tc.a) == normalizeDN(tc.b); got != tc.same {
-			t.Errorf("normalizeDN(%q) == normalizeDN(%q): %v, want %v", tc.a, tc.b, got, tc.same)
-		}
-	}
-}

@@ -7,7 +7,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat"
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat/cadriver"
 )
 
 // CheckConnection proves, when config is written, that the credentials work
@@ -17,7 +17,7 @@ import (
 func (d *keyfactorDriver) CheckConnection(ctx context.Context) ([]string, error) {
 	var endpoints []string
 	if _, err := d.callJSON(ctx, apiCall{method: http.MethodGet, path: []string{"Status", "Endpoints"}, readOnly: true}, errorPolicy{}, &endpoints); err != nil {
-		return nil, fmt.Errorf("connection check failed: %w", err)
+		return nil, d.connectionInputError(err)
 	}
 	ca := strings.TrimSpace(d.settings.cfg.CA)
 	template := strings.TrimSpace(d.settings.cfg.Template)
@@ -33,11 +33,15 @@ func (d *keyfactorDriver) CheckConnection(ctx context.Context) ([]string, error)
 	var tmpl *templateRecord
 	if template != "" && templatesErr == nil {
 		if tmpl = findTemplate(templates, template); tmpl == nil {
-			return warnings, pkicompat.Invalid("template %q does not exist in Keyfactor Command (use the template's short name)", template)
+			return warnings, cadriver.Invalid("template %q does not exist in Keyfactor Command (use the template's short name)", template)
 		}
-		if int64(tmpl.AllowedEnrollmentTypes)&enrollmentTypeCSR == 0 {
-			return warnings, pkicompat.Invalid("template %q does not allow CSR enrollment in Keyfactor Command; enable CSR enrollment on the template", template)
-		}
+	}
+	// From Command 25.1 enrollment settings live on enrollment patterns and the template's own
+	// flag may be stale: a clear flag refuses the config only when the enrollment context
+	// (below) cannot vouch for the template.
+	templateFlagClear := tmpl != nil && int64(tmpl.AllowedEnrollmentTypes)&enrollmentTypeCSR == 0
+	refuseTemplateFlag := func() error {
+		return cadriver.Invalid("template %q does not allow CSR enrollment in Keyfactor Command; enable CSR enrollment on the template", template)
 	}
 
 	if ca != "" {
@@ -52,12 +56,21 @@ func (d *keyfactorDriver) CheckConnection(ctx context.Context) ([]string, error)
 	var ce *CommandError
 	switch {
 	case err == nil:
+		if templateFlagClear && findContextTemplate(&enrollCtx, template) == nil {
+			return warnings, refuseTemplateFlag()
+		}
 		more, err := checkEnrollmentContext(&enrollCtx, ca, template)
 		warnings = append(warnings, more...)
 		if err != nil {
 			return warnings, err
 		}
+		if templateFlagClear {
+			warnings = append(warnings, fmt.Sprintf("template %q does not allow CSR enrollment by its own AllowedEnrollmentTypes, but Command offers it to the plugin's identity for CSR enrollment (from Command 25.1 enrollment patterns decide); accepted", template))
+		}
 	case errors.As(err, &ce) && (ce.HTTPStatus == http.StatusNotFound || ce.HTTPStatus == http.StatusForbidden || ce.HTTPStatus == http.StatusMethodNotAllowed):
+		if templateFlagClear {
+			return warnings, refuseTemplateFlag()
+		}
 		warnings = append(warnings, fmt.Sprintf("could not read the enrollment context, so template and CA permissions were not checked: %v", err))
 	default:
 		return warnings, fmt.Errorf("connection check failed: %w", err)
@@ -74,19 +87,13 @@ func checkEnrollmentContext(c *csrContext, ca, template string) ([]string, error
 	var warnings []string
 	if template == "" {
 		if ca != "" && !contextHasCA(c, ca) {
-			return nil, pkicompat.Invalid("CA '%s' is not available for CSR enrollment to the plugin's Keyfactor Command identity", ca)
+			return nil, cadriver.Invalid("CA '%s' is not available for CSR enrollment to the plugin's Keyfactor Command identity", ca)
 		}
 		return nil, nil
 	}
-	var t *contextTemplate
-	for i := range c.Templates {
-		if strings.EqualFold(c.Templates[i].Name, template) || strings.EqualFold(c.Templates[i].DisplayName, template) {
-			t = &c.Templates[i]
-			break
-		}
-	}
+	t := findContextTemplate(c, template)
 	if t == nil {
-		return nil, pkicompat.Invalid("template %q is not available for CSR enrollment to the plugin's Keyfactor Command identity (grant it enroll permission on the template)", template)
+		return nil, cadriver.Invalid("template %q is not available for CSR enrollment to the plugin's Keyfactor Command identity (grant it enroll permission on the template)", template)
 	}
 	if ca == "" {
 		return nil, nil
@@ -105,7 +112,17 @@ func checkEnrollmentContext(c *csrContext, ca, template string) ([]string, error
 	for _, a := range t.CAs {
 		allowed = append(allowed, a.Name)
 	}
-	return nil, pkicompat.Invalid("CA '%s' is not allowed for template %q in Keyfactor Command (allowed: %s)", ca, template, strings.Join(allowed, ", "))
+	return nil, cadriver.Invalid("CA '%s' is not allowed for template %q in Keyfactor Command (allowed: %s)", ca, template, strings.Join(allowed, ", "))
+}
+
+// findContextTemplate finds a template of the enrollment context by its short or display name.
+func findContextTemplate(c *csrContext, template string) *contextTemplate {
+	for i := range c.Templates {
+		if strings.EqualFold(c.Templates[i].Name, template) || strings.EqualFold(c.Templates[i].DisplayName, template) {
+			return &c.Templates[i]
+		}
+	}
+	return nil
 }
 
 func contextHasCA(c *csrContext, ca string) bool {
@@ -133,15 +150,27 @@ func caNameMatches(configured, listed string) bool {
 	return strings.EqualFold(logicalName(configured), logicalName(listed))
 }
 
+// listTemplates reads every template, page by page: AD CS alone brings dozens, and the one made
+// for Vault is usually the newest, so it is rarely on the first page.
 func (d *keyfactorDriver) listTemplates(ctx context.Context) ([]templateRecord, error) {
-	var out []templateRecord
-	_, err := d.callJSON(ctx, apiCall{
-		method:   http.MethodGet,
-		path:     []string{"Templates"},
-		query:    map[string][]string{"pq.returnLimit": {"1000"}},
-		readOnly: true,
-	}, errorPolicy{}, &out)
-	return out, err
+	var all []templateRecord
+	for page := 1; page <= listMaxPages; page++ {
+		var records []templateRecord
+		_, err := d.callJSON(ctx, apiCall{
+			method:   http.MethodGet,
+			path:     []string{"Templates"},
+			query:    pagedQuery(queryObjectTemplates, page, listPageSize),
+			readOnly: true,
+		}, errorPolicy{}, &records)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, records...)
+		if len(records) < listPageSize {
+			break
+		}
+	}
+	return all, nil
 }
 
 func findTemplate(templates []templateRecord, name string) *templateRecord {
@@ -161,7 +190,7 @@ func (d *keyfactorDriver) checkCAList(ctx context.Context, ca string) ([]string,
 	_, err := d.callJSON(ctx, apiCall{
 		method:   http.MethodGet,
 		path:     []string{"CertificateAuthority"},
-		query:    map[string][]string{"pq.returnLimit": {"1000"}},
+		query:    pagedQuery(queryObjectCAs, 1, listPageSize),
 		readOnly: true,
 	}, errorPolicy{}, &cas)
 	if err != nil {
@@ -172,9 +201,9 @@ func (d *keyfactorDriver) checkCAList(ctx context.Context, ca string) ([]string,
 			continue
 		}
 		if rec.AllowedEnrollmentTypes != nil && int64(*rec.AllowedEnrollmentTypes)&enrollmentTypeCSR == 0 {
-			return nil, pkicompat.Invalid("CA '%s' does not allow CSR enrollment in Keyfactor Command", ca)
+			return nil, cadriver.Invalid("CA '%s' does not allow CSR enrollment in Keyfactor Command", ca)
 		}
 		return nil, nil
 	}
-	return nil, pkicompat.Invalid(`CA '%s' does not exist in Keyfactor Command (use "HostName\LogicalName" or the logical name)`, ca)
+	return nil, cadriver.Invalid(`CA '%s' does not exist in Keyfactor Command (use "HostName\LogicalName" or the logical name)`, ca)
 }

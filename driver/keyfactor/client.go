@@ -82,7 +82,7 @@ func (d *keyfactorDriver) call(ctx context.Context, c apiCall) (*apiResponse, er
 	}
 	endpoint := d.settings.apiBase.JoinPath(c.path...)
 	if len(c.query) > 0 {
-		endpoint.RawQuery = c.query.Encode()
+		endpoint.RawQuery = encodeQuery(c.query)
 	}
 
 	renewed := false
@@ -99,7 +99,7 @@ func (d *keyfactorDriver) call(ctx context.Context, c apiCall) (*apiResponse, er
 			if tlsErr := tlsFailure(err); tlsErr != nil {
 				return nil, tlsErr
 			}
-			if attempt < maxAttempts && (c.readOnly || !sent) {
+			if decideRetry(attemptResult{readOnly: c.readOnly, attempt: attempt, transportFailed: true, sent: sent}) == retryAfterWait {
 				if d.sleep(ctx, backoff(attempt)) {
 					continue
 				}
@@ -110,14 +110,18 @@ func (d *keyfactorDriver) call(ctx context.Context, c apiCall) (*apiResponse, er
 			}
 			return nil, unavailable(false, err, "Keyfactor Command is unreachable (%s): %s", c.op(), d.redact(transportReason(err)))
 		}
-		if resp.status == http.StatusUnauthorized && !renewed && credential != "" && d.auth.renew(credential) {
+		result := attemptResult{readOnly: c.readOnly, attempt: attempt, sent: true, status: resp.status,
+			canRenewToken: resp.status == http.StatusUnauthorized && !renewed && credential != ""}
+		switch decideRetry(result) {
+		case retryWithNewAuth:
 			// A 401 is answered before Command processes the request, so sending it again
 			// with a fresh token cannot issue twice.
-			renewed = true
-			attempt--
-			continue
-		}
-		if c.readOnly && (resp.status == http.StatusTooManyRequests || resp.status == http.StatusServiceUnavailable) && attempt < maxAttempts {
+			if d.auth.renew(credential) {
+				renewed = true
+				attempt--
+				continue
+			}
+		case retryAfterWait:
 			wait := backoff(attempt)
 			if ra, ok := retryAfter(resp.header); ok {
 				wait = ra

@@ -11,7 +11,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat"
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat/cadriver"
 )
 
 // dropConnection closes the connection after the request was read, without answering.
@@ -65,7 +65,7 @@ func TestRetryRules(t *testing.T) {
 			}, nil)
 			var err error
 			if tc.enroll {
-				_, err = d.Sign(context.Background(), &pkicompat.SignRequest{CSR: csr})
+				_, err = d.Sign(context.Background(), &cadriver.SignRequest{CSR: csr})
 			} else {
 				_, err = d.callJSON(context.Background(), apiCall{method: http.MethodGet, path: []string{"Status", "Endpoints"}, readOnly: true}, errorPolicy{}, &[]string{})
 			}
@@ -92,8 +92,8 @@ func TestTimeoutIsReportedAsGatewayTimeout(t *testing.T) {
 	}, map[string]interface{}{"timeout": "200ms"})
 	defer close(release)
 	csr := newCSR(t, newKey(t), "a.example.com")
-	_, err := d.Sign(context.Background(), &pkicompat.SignRequest{CSR: csr})
-	var ue *pkicompat.UnavailableError
+	_, err := d.Sign(context.Background(), &cadriver.SignRequest{CSR: csr})
+	var ue *cadriver.UnavailableError
 	if !errors.As(err, &ue) || !ue.Timeout || ue.StatusCode() != http.StatusGatewayTimeout {
 		t.Fatalf("want a timeout UnavailableError, got %#v", err)
 	}
@@ -113,12 +113,12 @@ func TestUnreachableCommand(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	addr := srv.URL
 	srv.Close() // nothing listens there any more
-	d, _, err := NewProvider().NewDriver(basicConf(map[string]interface{}{"url": addr}))
+	d, _, err := NewProvider().NewDriver(configJSON(basicConf(map[string]interface{}{"url": addr})))
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = d.Sign(context.Background(), &pkicompat.SignRequest{CSR: newCSR(t, newKey(t), "a.example.com")})
-	var ue *pkicompat.UnavailableError
+	_, err = d.Sign(context.Background(), &cadriver.SignRequest{CSR: newCSR(t, newKey(t), "a.example.com")})
+	var ue *cadriver.UnavailableError
 	if !errors.As(err, &ue) || ue.StatusCode() != http.StatusServiceUnavailable || !strings.Contains(err.Error(), "unreachable") {
 		t.Fatalf("want 503 UnavailableError naming the cause, got %v", err)
 	}

@@ -1,16 +1,14 @@
 package keyfactor
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"reflect"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/mitchellh/mapstructure"
 )
 
 // DefaultAPIPath is where Command serves its REST API unless an installation changed it.
@@ -20,61 +18,82 @@ const DefaultAPIPath = "KeyfactorAPI"
 // Keyfactor's own tools default to 60 seconds.
 const DefaultTimeout = 60 * time.Second
 
-// Config is the stored configuration, decoded from the map pkicompat keeps at its config path.
+// DefaultMaxConnections is the connection pool per host (Command, the token endpoint) when the
+// configuration sets none: above the concurrency one Vault node sends a mount in practice, so
+// connections are reused instead of closed and re-opened (a TLS handshake each).
+const DefaultMaxConnections = 64
+
+// maxMaxConnections bounds max_connections: more open connections than this to one Command is
+// a misconfiguration, not a pool.
+const maxMaxConnections = 1024
+
+// Config is the stored configuration: the JSON object the engine keeps at its config path.
 // Field names are the ones the original Keyfactor plugin documented, so existing configurations
 // carry over unchanged.
 type Config struct {
-	URL      string `mapstructure:"url"`
-	APIPath  string `mapstructure:"api_path"`
-	CA       string `mapstructure:"ca"`
-	Template string `mapstructure:"template"`
+	URL      string `json:"url"`
+	APIPath  string `json:"api_path"`
+	CA       string `json:"ca"`
+	Template string `json:"template"`
 
-	Username string `mapstructure:"username"`
-	Password string `mapstructure:"password"`
-	Domain   string `mapstructure:"domain"`
+	Username string `json:"username"`
+	Password string `json:"password"`
+	Domain   string `json:"domain"`
 
-	ClientID     string   `mapstructure:"client_id"`
-	ClientSecret string   `mapstructure:"client_secret"`
-	TokenURL     string   `mapstructure:"token_url"`
-	Scopes       []string `mapstructure:"scopes"`
-	Audience     string   `mapstructure:"audience"`
+	ClientID     string    `json:"client_id"`
+	ClientSecret string    `json:"client_secret"`
+	TokenURL     string    `json:"token_url"`
+	Scopes       commaList `json:"scopes"`
+	Audience     string    `json:"audience"`
 
-	AccessToken string `mapstructure:"access_token"`
+	AccessToken string `json:"access_token"`
 
-	ClientCert string `mapstructure:"client_cert"`
-	ClientKey  string `mapstructure:"client_key"`
+	ClientCert string `json:"client_cert"`
+	ClientKey  string `json:"client_key"`
 
-	SkipVerify      bool          `mapstructure:"skip_verify"`
-	CommandCertPath string        `mapstructure:"command_cert_path"`
-	Timeout         time.Duration `mapstructure:"timeout"`
+	SkipVerify      bool    `json:"skip_verify"`
+	CommandCertPath string  `json:"command_cert_path"`
+	Timeout         seconds `json:"timeout"`
+	MaxConnections  int     `json:"max_connections"`
 }
 
-// decodeConfig turns the stored map into a Config. Stored values arrive with JSON types
-// (json.Number, float64, []interface{}) or as the Go types pkicompat declared, so the hooks
-// accept every spelling a duration, a bool or a list can reasonably have.
-func decodeConfig(raw map[string]interface{}) (*Config, []string, error) {
-	var cfg Config
-	var meta mapstructure.Metadata
-	dec, err := mapstructure.NewDecoder(&mapstructure.DecoderConfig{
-		Result:   &cfg,
-		Metadata: &meta,
-		DecodeHook: mapstructure.ComposeDecodeHookFunc(
-			durationHook,
-			commaListHook,
-		),
-		WeaklyTypedInput: true,
-	})
-	if err != nil {
-		return nil, nil, fmt.Errorf("building config decoder: %w", err)
+// decodeConfig turns the stored JSON object into a Config, with a warning naming any field the
+// driver does not know. Errors name the field and never echo a value, since a value may be a
+// secret (encoding/json's type errors name the field and the types only).
+func decodeConfig(raw json.RawMessage) (*Config, []string, error) {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &fields); err != nil {
+		return nil, nil, fmt.Errorf("invalid configuration: not a JSON object")
 	}
-	if err := dec.Decode(raw); err != nil {
+	var cfg Config
+	if err := json.Unmarshal(raw, &cfg); err != nil {
 		return nil, nil, fmt.Errorf("invalid configuration: %s", describeDecodeError(err))
 	}
-	return &cfg, unknownFieldWarnings(meta.Unused), nil
+	cfg.CA = normaliseCAName(cfg.CA)
+	known := map[string]bool{}
+	for _, f := range (provider{}).ConfigFields() {
+		known[f.Name] = true
+	}
+	var unknown []string
+	for name := range fields {
+		if !known[name] {
+			unknown = append(unknown, name)
+		}
+	}
+	return &cfg, unknownFieldWarnings(unknown), nil
+}
+
+// describeDecodeError names the field a decoding error is about.
+func describeDecodeError(err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return fmt.Sprintf("'%s' expected type '%s', got %s", te.Field, te.Type, te.Value)
+	}
+	return err.Error()
 }
 
 // unknownFieldWarnings names stored keys the driver does not know. They are reported, not
-// rejected: pkicompat may keep keys of its own next to the driver's.
+// rejected: the engine may keep keys of its own next to the driver's.
 func unknownFieldWarnings(unused []string) []string {
 	if len(unused) == 0 {
 		return nil
@@ -84,77 +103,57 @@ func unknownFieldWarnings(unused []string) []string {
 	return []string{fmt.Sprintf("ignored unknown configuration field(s): %s", strings.Join(names, ", "))}
 }
 
-// describeDecodeError keeps mapstructure's field-naming message but never echoes a value, since
-// a value may be a secret.
-func describeDecodeError(err error) string {
-	var me *mapstructure.Error
-	if errors.As(err, &me) {
-		names := make([]string, 0, len(me.Errors))
-		for _, e := range me.Errors {
-			names = append(names, fieldOfDecodeMessage(e))
-		}
-		return strings.Join(names, "; ")
+// seconds is a duration stored as a number of seconds (how the engine stores a duration field);
+// a Go duration string such as "90s" or a numeric string is accepted too.
+type seconds time.Duration
+
+func (d *seconds) UnmarshalJSON(b []byte) error {
+	if bytes.Equal(b, []byte("null")) {
+		*d = 0
+		return nil
 	}
-	return fieldOfDecodeMessage(err.Error())
+	var text string
+	if err := json.Unmarshal(b, &text); err != nil {
+		var f float64
+		if err := json.Unmarshal(b, &f); err != nil {
+			return fmt.Errorf("timeout: not a number of seconds")
+		}
+		*d = seconds(f * float64(time.Second))
+		return nil
+	}
+	s := strings.TrimSpace(text)
+	if s == "" {
+		*d = 0
+		return nil
+	}
+	if f, err := strconv.ParseFloat(s, 64); err == nil {
+		*d = seconds(f * float64(time.Second))
+		return nil
+	}
+	parsed, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("timeout: %q is neither seconds nor a duration like 30s", s)
+	}
+	*d = seconds(parsed)
+	return nil
 }
 
-// fieldOfDecodeMessage reduces "'timeout' expected type ..., got unconvertible type ..., value: ..."
-// to the field name and the reason, dropping the value.
-func fieldOfDecodeMessage(msg string) string {
-	if i := strings.Index(msg, ", value:"); i >= 0 {
-		msg = msg[:i]
-	}
-	return msg
-}
+// commaList is a list stored as a JSON array of strings; one comma-separated string is
+// accepted too.
+type commaList []string
 
-// durationHook accepts a duration as seconds (any JSON number, or a numeric string, which is how
-// pkicompat stores FieldDuration) or as a Go duration string such as "90s".
-func durationHook(from, to reflect.Type, data interface{}) (interface{}, error) {
-	if to != reflect.TypeOf(time.Duration(0)) {
-		return data, nil
+func (l *commaList) UnmarshalJSON(b []byte) error {
+	var text string
+	if err := json.Unmarshal(b, &text); err == nil {
+		*l = splitCommaList(text)
+		return nil
 	}
-	switch v := data.(type) {
-	case time.Duration:
-		return v, nil
-	case int:
-		return time.Duration(v) * time.Second, nil
-	case int64:
-		return time.Duration(v) * time.Second, nil
-	case float64:
-		return time.Duration(v * float64(time.Second)), nil
-	case json.Number:
-		f, err := v.Float64()
-		if err != nil {
-			return nil, fmt.Errorf("timeout: %q is not a number of seconds", v.String())
-		}
-		return time.Duration(f * float64(time.Second)), nil
-	case string:
-		s := strings.TrimSpace(v)
-		if s == "" {
-			return time.Duration(0), nil
-		}
-		if f, err := strconv.ParseFloat(s, 64); err == nil {
-			return time.Duration(f * float64(time.Second)), nil
-		}
-		d, err := time.ParseDuration(s)
-		if err != nil {
-			return nil, fmt.Errorf("timeout: %q is neither seconds nor a duration like 30s", s)
-		}
-		return d, nil
+	var list []string
+	if err := json.Unmarshal(b, &list); err != nil {
+		return fmt.Errorf("scopes: not a list of strings")
 	}
-	return data, nil
-}
-
-// commaListHook accepts a list either as a list or as one comma-separated string.
-func commaListHook(from, to reflect.Type, data interface{}) (interface{}, error) {
-	if to != reflect.TypeOf([]string(nil)) {
-		return data, nil
-	}
-	s, ok := data.(string)
-	if !ok {
-		return data, nil
-	}
-	return splitCommaList(s), nil
+	*l = list
+	return nil
 }
 
 func splitCommaList(s string) []string {

@@ -2,14 +2,14 @@ package keyfactor
 
 import (
 	"encoding/json"
-	"errors"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat"
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat/cadriver"
 )
 
 // basicConf is a minimal valid configuration; tests copy and modify it.
@@ -55,20 +55,26 @@ func TestNewDriverRejectsBadConfig(t *testing.T) {
 		{"token url not https", map[string]interface{}{"url": "https://host", "client_id": "c", "client_secret": "s", "token_url": "ldap://idp"}, []string{"token_url"}},
 		{"negative timeout", basicConf(map[string]interface{}{"timeout": -5}), []string{"timeout"}},
 		{"unparsable timeout", basicConf(map[string]interface{}{"timeout": "soon"}), []string{"timeout"}},
+		{"negative max_connections", basicConf(map[string]interface{}{"max_connections": -1}), []string{"max_connections", "between 1 and 1024"}},
+		{"huge max_connections", basicConf(map[string]interface{}{"max_connections": 5000}), []string{"max_connections", "between 1 and 1024"}},
+		{"max_connections not a number", basicConf(map[string]interface{}{"max_connections": "many"}), []string{"max_connections"}},
 		{"ca with two backslashes", basicConf(map[string]interface{}{"ca": `a\b\c`}), []string{"ca"}},
-		{"missing cert file", basicConf(map[string]interface{}{"command_cert_path": "/nonexistent/ca.pem"}), []string{"command_cert_path", "/nonexistent/ca.pem"}},
+		{"missing cert file", basicConf(map[string]interface{}{"command_cert_path": "/nonexistent/ca.pem"}), []string{"command_cert_path", "readable PEM file"}},
+		{"api_path climbing out", basicConf(map[string]interface{}{"api_path": "../../x"}), []string{"api_path"}},
+		{"api_path percent-encoded dots", basicConf(map[string]interface{}{"api_path": "KeyfactorAPI/%2e%2e/admin"}), []string{"api_path"}},
+		{"api_path with a host", basicConf(map[string]interface{}{"api_path": "https://evil.example/KeyfactorAPI"}), []string{"api_path"}},
+		{"api_path with a query", basicConf(map[string]interface{}{"api_path": "KeyfactorAPI?x=1"}), []string{"api_path"}},
 		{"cert PEM garbage", basicConf(map[string]interface{}{"command_cert_path": "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----"}), []string{"command_cert_path"}},
 		{"password as a list", basicConf(map[string]interface{}{"password": []interface{}{"Secret-Passw0rd", "x"}}), []string{"password"}},
 		{"bad client cert", map[string]interface{}{"url": "https://host", "client_cert": "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----", "client_key": "-----BEGIN PRIVATE KEY-----\nTOP-SECRET-KEY\n-----END PRIVATE KEY-----"}, []string{"client_cert/client_key"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			d, _, err := NewProvider().NewDriver(tc.conf)
+			d, _, err := NewProvider().NewDriver(configJSON(tc.conf))
 			if err == nil {
 				t.Fatalf("NewDriver accepted %v (driver %T)", tc.conf, d)
 			}
-			var ve *pkicompat.ValidationError
-			if !errors.As(err, &ve) {
+			if !hasStatus(err, http.StatusBadRequest) {
 				t.Errorf("error %T is not a ValidationError: %v", err, err)
 			}
 			for _, want := range tc.wantErr {
@@ -162,7 +168,7 @@ func TestConfigDecoding(t *testing.T) {
 			if tc.scopes != nil {
 				conf["scopes"] = tc.scopes
 			}
-			cfg, _, err := decodeConfig(conf)
+			cfg, _, err := decodeConfig(configJSON(conf))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -201,11 +207,11 @@ func TestNewDriverWarnings(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			d, warnings, err := NewProvider().NewDriver(tc.conf)
+			d, warnings, err := NewProvider().NewDriver(configJSON(tc.conf))
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer d.(pkicompat.Closer).Close()
+			defer d.(cadriver.Closer).Close()
 			joined := strings.Join(warnings, "\n")
 			if len(tc.want) == 0 && len(warnings) != 0 {
 				t.Errorf("unexpected warnings %q", joined)
@@ -226,7 +232,7 @@ func TestConfigFieldsDeclareSecretsSensitive(t *testing.T) {
 		names[f.Name] = true
 		sensitive[f.Name] = f.Sensitive
 	}
-	for _, n := range []string{"url", "api_path", "ca", "template", "username", "password", "domain", "client_id", "client_secret", "token_url", "scopes", "audience", "access_token", "skip_verify", "command_cert_path", "client_cert", "client_key", "timeout"} {
+	for _, n := range []string{"url", "api_path", "ca", "template", "username", "password", "domain", "client_id", "client_secret", "token_url", "scopes", "audience", "access_token", "skip_verify", "command_cert_path", "client_cert", "client_key", "timeout", "max_connections"} {
 		if !names[n] {
 			t.Errorf("field %q not declared", n)
 		}
@@ -235,6 +241,29 @@ func TestConfigFieldsDeclareSecretsSensitive(t *testing.T) {
 		want := n == "password" || n == "client_secret" || n == "access_token" || n == "client_key"
 		if s != want {
 			t.Errorf("field %q sensitive=%v, want %v", n, s, want)
+		}
+	}
+}
+
+// A stored value of the wrong JSON type is refused naming the field, never echoing the value
+// (it may be a secret).
+func TestConfigDecodingNamesTheFieldNotTheValue(t *testing.T) {
+	for _, tc := range []struct {
+		raw   string
+		field string
+	}{
+		{`{"url":"https://host","username":"u","password":918273645}`, "password"},
+		{`{"url":"https://host","client_secret":["918273645"]}`, "client_secret"},
+		{`{"url":"https://host","scopes":{"a":"918273645"}}`, "scopes"},
+		{`{"url":"https://host","timeout":{"s":918273645}}`, "timeout"},
+		{`["918273645"]`, "JSON object"},
+	} {
+		_, _, err := NewProvider().NewDriver(json.RawMessage(tc.raw))
+		if err == nil || !strings.Contains(err.Error(), tc.field) || strings.Contains(err.Error(), "918273645") {
+			t.Errorf("%s: %v, want an error naming %q without the value", tc.raw, err, tc.field)
+		}
+		if !hasStatus(err, http.StatusBadRequest) {
+			t.Errorf("%s: %v is not a 400", tc.raw, err)
 		}
 	}
 }

@@ -14,7 +14,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat"
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat/cadriver"
 )
 
 // crlFallbackTTL is how long a CRL without NextUpdate is reused.
@@ -78,7 +78,7 @@ func (d *keyfactorDriver) CRL(ctx context.Context, name string) ([]byte, error) 
 		return nil, err
 	}
 	if len(candidates) == 0 {
-		return nil, &pkicompat.NotFoundError{Message: fmt.Sprintf("no CRL distribution point is known for CA '%s': it has issued no certificate with an http CRL distribution point", ca)}
+		return nil, &cadriver.NotFoundError{Message: fmt.Sprintf("no CRL distribution point is known for CA '%s': it has issued no certificate with an http CRL distribution point", ca)}
 	}
 	var failures []string
 	for _, u := range candidates {
@@ -94,7 +94,7 @@ func (d *keyfactorDriver) CRL(ctx context.Context, name string) ([]byte, error) 
 		d.crls.put(ca, der, until)
 		return der, nil
 	}
-	return nil, &pkicompat.UnavailableError{Message: fmt.Sprintf("no CRL of CA '%s' could be fetched: %s", ca, strings.Join(failures, "; "))}
+	return nil, &cadriver.UnavailableError{Message: fmt.Sprintf("no CRL of CA '%s' could be fetched: %s", ca, strings.Join(failures, "; "))}
 }
 
 // crlCandidates lists distribution points to try, best first, without duplicates.
@@ -116,7 +116,7 @@ func (d *keyfactorDriver) crlCandidates(ctx context.Context, ca string, issuer *
 	if len(out) == 0 {
 		query, err := pqlAllOf(pqlText("CA", logicalName(ca)))
 		if err != nil {
-			return nil, pkicompat.Invalid("%v", err)
+			return nil, cadriver.Invalid("%v", err)
 		}
 		leaves, err := d.searchCertificates(ctx, certQuery{pql: query, includeRevoked: true, includeExpired: true, pageSize: 1, maxPages: 1})
 		if err != nil {
@@ -131,20 +131,22 @@ func (d *keyfactorDriver) crlCandidates(ctx context.Context, ca string, issuer *
 	// The CA certificate's own CDP names its parent's CRL; the CA's CRL usually sits next to
 	// it under the CA's name. The signature check in fetchCRL rejects a wrong guess.
 	for _, u := range httpURLs(issuer.CRLDistributionPoints) {
-		if guess, ok := siblingCRLURL(u, logicalName(ca)); ok {
-			add(guess)
+		for _, file := range crlFileNames(logicalName(ca), issuer) {
+			if guess, ok := siblingCRLURL(u, file); ok {
+				add(guess)
+			}
 		}
 	}
 	return out, nil
 }
 
-// siblingCRLURL replaces the file name of a CRL URL with "<name>.crl".
-func siblingCRLURL(raw, name string) (string, bool) {
+// siblingCRLURL replaces the file name of a CRL URL with file.
+func siblingCRLURL(raw, file string) (string, bool) {
 	u, err := url.Parse(raw)
-	if err != nil || name == "" {
+	if err != nil || file == "" {
 		return "", false
 	}
-	u.Path = path.Join(path.Dir(u.Path), name+".crl")
+	u.Path = path.Join(path.Dir(u.Path), file)
 	u.RawPath = ""
 	return u.String(), true
 }

@@ -1,6 +1,7 @@
-// Package keyfactor is the pkicompat Driver for Keyfactor Command: it signs CSRs, revokes
-// certificates, and reads CA chains, CRLs and revocation status over Command's REST API. It
-// knows nothing of Vault paths; pkicompat decides what may be issued.
+// Package keyfactor is the Driver (package cadriver) for Keyfactor Command: it signs CSRs,
+// revokes certificates, and reads CA chains, CRLs and revocations made in Command over Command's
+// REST API. It knows nothing of Vault (it imports cadriver, x/oauth2 and the standard library
+// only); the engine decides what may be issued.
 package keyfactor
 
 import (
@@ -9,7 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat"
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat/cadriver"
 )
 
 // keyfactorDriver is one configuration's connection to Command. It is safe for concurrent use;
@@ -32,11 +33,11 @@ type keyfactorDriver struct {
 }
 
 var (
-	_ pkicompat.Driver            = (*keyfactorDriver)(nil)
-	_ pkicompat.ConnectionChecker = (*keyfactorDriver)(nil)
-	_ pkicompat.DefaultCANamer    = (*keyfactorDriver)(nil)
-	_ pkicompat.RevocationLister  = (*keyfactorDriver)(nil)
-	_ pkicompat.Closer            = (*keyfactorDriver)(nil)
+	_ cadriver.Driver            = (*keyfactorDriver)(nil)
+	_ cadriver.ConnectionChecker = (*keyfactorDriver)(nil)
+	_ cadriver.DefaultCANamer    = (*keyfactorDriver)(nil)
+	_ cadriver.RevocationLister  = (*keyfactorDriver)(nil)
+	_ cadriver.Closer            = (*keyfactorDriver)(nil)
 )
 
 func newDriver(s *settings) (*keyfactorDriver, error) {
@@ -90,16 +91,23 @@ func logicalName(name string) string {
 	return name
 }
 
+// normaliseCAName reads a CA name as the older Keyfactor plugin's users may have stored or typed
+// it: its help told them to write "<hostname\\\\logical name>", and it stored what the shell
+// passed, so a literal double backslash stands for the single separator.
+func normaliseCAName(name string) string {
+	return strings.ReplaceAll(strings.TrimSpace(name), `\\`, `\`)
+}
+
 // resolveCA is the CA a call should use: the one named, else the configured default.
 func (d *keyfactorDriver) resolveCA(name string) (string, error) {
-	if n := strings.TrimSpace(name); n != "" {
+	if n := normaliseCAName(name); n != "" {
 		if strings.Count(n, `\`) > 1 {
-			return "", pkicompat.Invalid(`ca "%s" must be "HostName\LogicalName" or "LogicalName"`, n)
+			return "", cadriver.Invalid(`ca "%s" must be "HostName\LogicalName" or "LogicalName"`, n)
 		}
 		return n, nil
 	}
 	if d.DefaultCA() == "" {
-		return "", pkicompat.Invalid("no CA named: the request names none and config sets no default ca")
+		return "", cadriver.Invalid("no CA named: the request names none and config sets no default ca")
 	}
 	return d.DefaultCA(), nil
 }

@@ -8,12 +8,13 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat"
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat/cadriver"
 )
 
 // CommandError is an HTTP error answer from Command. Its message names the operation, Command's
-// status, ErrorCode and Message, and what the plugin makes of it; StatusCode tells pkicompat
-// which status to answer (a caller's mistake, a missing object, or Command's failure).
+// status, ErrorCode and Message, and what the plugin makes of it; StatusCode tells the engine
+// which status to answer (a caller's mistake, a missing object, or Command's failure). That
+// status is the only thing callers test (see cadriver.StatusCoder).
 type CommandError struct {
 	Op         string // "POST /Enrollment/CSR"
 	Peer       string // who answered; empty means Keyfactor Command
@@ -22,8 +23,7 @@ type CommandError struct {
 	Message    string // Command's message, or the body text when it was not JSON
 	Hint       string // what the plugin concludes, e.g. "Command rejected the plugin's credentials"
 
-	status int   // the status pkicompat should answer
-	kind   error // the pkicompat error type this corresponds to, for errors.As
+	status int // the status the engine should answer
 }
 
 func (e *CommandError) Error() string {
@@ -61,12 +61,14 @@ func (e *CommandError) peer() string {
 	return "Keyfactor Command"
 }
 
-// StatusCode is the status pkicompat should answer.
+// StatusCode is the status the engine should answer.
 func (e *CommandError) StatusCode() int { return e.status }
 
-// Unwrap exposes the matching pkicompat error type (ValidationError, NotFoundError,
-// UnavailableError), so callers can test with errors.As either way.
-func (e *CommandError) Unwrap() error { return e.kind }
+// CAHTTPStatus is the HTTP status Command answered (cadriver.CAAnswerError).
+func (e *CommandError) CAHTTPStatus() int { return e.HTTPStatus }
+
+// CAErrorCode is Command's ErrorCode, empty when it gave none (cadriver.CAAnswerError).
+func (e *CommandError) CAErrorCode() string { return e.ErrorCode }
 
 // errorPolicy says how one call maps Command's 400 and 404 answers: for some calls they are
 // the caller's mistake, for others Command's problem.
@@ -113,15 +115,6 @@ func (d *keyfactorDriver) newCommandError(op string, resp *apiResponse, policy e
 		e.status = http.StatusServiceUnavailable
 	default:
 		e.status = http.StatusBadGateway
-	}
-
-	switch e.status {
-	case http.StatusBadRequest:
-		e.kind = &pkicompat.ValidationError{Message: e.Error()}
-	case http.StatusNotFound:
-		e.kind = &pkicompat.NotFoundError{Message: e.Error()}
-	case http.StatusServiceUnavailable:
-		e.kind = &pkicompat.UnavailableError{Message: e.Error()}
 	}
 	return e
 }
@@ -171,5 +164,5 @@ func (d *keyfactorDriver) secrets() []string {
 
 // unavailable is the error for a Command that could not be reached or did not answer.
 func unavailable(timeout bool, err error, format string, args ...interface{}) error {
-	return &pkicompat.UnavailableError{Message: fmt.Sprintf(format, args...), Timeout: timeout, Err: err}
+	return &cadriver.UnavailableError{Message: fmt.Sprintf(format, args...), Timeout: timeout, Err: err}
 }

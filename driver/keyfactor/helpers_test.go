@@ -3,11 +3,10 @@ package keyfactor
 import (
 	"crypto"
 	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/asn1"
+	"encoding/json"
 	"encoding/pem"
 	"math/big"
 	"net/http"
@@ -15,7 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat"
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/internal/testcerts"
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat/cadriver"
 )
 
 // testPKI is a root and an issuing CA for unit tests that need real certificates.
@@ -26,11 +26,7 @@ type testPKI struct {
 
 func newKey(t testing.TB) *ecdsa.PrivateKey {
 	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
+	return testcerts.ECKey(t)
 }
 
 func newTestPKI(t *testing.T) *testPKI {
@@ -42,14 +38,14 @@ func newTestPKI(t *testing.T) *testPKI {
 		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
 		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
 	}
-	p.root = mustCreate(t, rootTmpl, rootTmpl, p.rootKey.Public(), p.rootKey)
+	p.root = testcerts.Issue(t, rootTmpl, rootTmpl, p.rootKey.Public(), p.rootKey)
 	issTmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "Test Issuing"},
 		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
 		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
 		CRLDistributionPoints: []string{"http://crl.example.com/CertEnroll/Test%20Root.crl"},
 	}
-	p.issuing = mustCreate(t, issTmpl, p.root, p.issuingKey.Public(), p.rootKey)
+	p.issuing = testcerts.Issue(t, issTmpl, p.root, p.issuingKey.Public(), p.rootKey)
 	return p
 }
 
@@ -60,7 +56,7 @@ func (p *testPKI) leaf(t *testing.T, pub crypto.PublicKey, cn string, serial int
 		NotBefore: time.Now().Add(-time.Minute), NotAfter: time.Now().Add(time.Hour),
 		CRLDistributionPoints: cdp,
 	}
-	return mustCreate(t, tmpl, p.issuing, pub, p.issuingKey)
+	return testcerts.Issue(t, tmpl, p.issuing, pub, p.issuingKey)
 }
 
 func (p *testPKI) crl(t *testing.T, next time.Duration, revoked ...int64) []byte {
@@ -76,29 +72,9 @@ func (p *testPKI) crl(t *testing.T, next time.Duration, revoked ...int64) []byte
 	return der
 }
 
-func mustCreate(t *testing.T, tmpl, parent *x509.Certificate, pub crypto.PublicKey, key crypto.Signer) *x509.Certificate {
-	t.Helper()
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
 func newCSR(t testing.TB, key crypto.Signer, cn string) *x509.CertificateRequest {
 	t.Helper()
-	der, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{Subject: pkix.Name{CommonName: cn}, DNSNames: []string{cn}}, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	csr, err := x509.ParseCertificateRequest(der)
-	if err != nil {
-		t.Fatal(err)
-	}
+	csr, _ := testcerts.CSR(t, key, testcerts.Names(cn, cn))
 	return csr
 }
 
@@ -109,35 +85,7 @@ func pemOf(c *x509.Certificate) []byte {
 // p7b builds a certificates-only PKCS#7 bundle, as Command's P7B download returns.
 func p7b(t *testing.T, certs ...*x509.Certificate) []byte {
 	t.Helper()
-	var raw []byte
-	for _, c := range certs {
-		raw = append(raw, c.Raw...)
-	}
-	sd := struct {
-		Version          int
-		DigestAlgorithms asn1.RawValue
-		ContentInfo      struct{ ContentType asn1.ObjectIdentifier }
-		Certificates     asn1.RawValue
-		SignerInfos      asn1.RawValue
-	}{
-		Version:          1,
-		DigestAlgorithms: asn1.RawValue{Class: asn1.ClassUniversal, Tag: asn1.TagSet, IsCompound: true},
-		Certificates:     asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0, IsCompound: true, Bytes: raw},
-		SignerInfos:      asn1.RawValue{Class: asn1.ClassUniversal, Tag: asn1.TagSet, IsCompound: true},
-	}
-	sd.ContentInfo.ContentType = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 1}
-	inner, err := asn1.Marshal(sd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := asn1.Marshal(struct {
-		ContentType asn1.ObjectIdentifier
-		Content     asn1.RawValue
-	}{oidSignedData, asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0, IsCompound: true, Bytes: inner}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return testcerts.CertsOnlyPKCS7(t, certs...)
 }
 
 // fakeCommand serves handler as a plain-HTTP Command for unit tests of parsing and mapping; the
@@ -154,10 +102,19 @@ func fakeCommand(t *testing.T, handler http.HandlerFunc, overrides map[string]in
 			conf[k] = v
 		}
 	}
-	d, _, err := NewProvider().NewDriver(conf)
+	d, _, err := NewProvider().NewDriver(configJSON(conf))
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(d.(pkicompat.Closer).Close)
+	t.Cleanup(d.(cadriver.Closer).Close)
 	return d.(*keyfactorDriver), srv
+}
+
+// configJSON is a configuration as the engine stores it: one JSON object.
+func configJSON(conf map[string]interface{}) json.RawMessage {
+	raw, err := json.Marshal(conf)
+	if err != nil {
+		panic(err)
+	}
+	return raw
 }

@@ -4,12 +4,10 @@ import (
 	"context"
 	"crypto/x509"
 	"fmt"
-	"math/big"
-	"sort"
 	"strconv"
 	"strings"
 
-	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat"
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat/cadriver"
 )
 
 // certificateID returns the Keyfactor id of a certificate: the stored one, else the one found
@@ -18,7 +16,7 @@ func (d *keyfactorDriver) certificateID(ctx context.Context, stored string, cert
 	if s := strings.TrimSpace(stored); s != "" {
 		id, err := strconv.ParseInt(s, 10, 64)
 		if err != nil || id <= 0 {
-			return 0, pkicompat.Invalid("certificate id %q is not a Keyfactor certificate id (a positive decimal number)", s)
+			return 0, cadriver.Invalid("certificate id %q is not a Keyfactor certificate id (a positive decimal number)", s)
 		}
 		return id, nil
 	}
@@ -34,9 +32,8 @@ func (d *keyfactorDriver) certificateID(ctx context.Context, stored string, cert
 // per CA.
 func (d *keyfactorDriver) findBySerialAndIssuer(ctx context.Context, cert *x509.Certificate) (*certificateRecord, error) {
 	if cert == nil || cert.SerialNumber == nil {
-		return nil, pkicompat.Invalid("neither a Keyfactor certificate id nor a certificate was given")
+		return nil, cadriver.Invalid("neither a Keyfactor certificate id nor a certificate was given")
 	}
-	wantIssuer := normalizeDN(cert.Issuer.String())
 	for _, spelling := range serialSpellings(cert.SerialNumber) {
 		query, err := pqlAllOf(pqlText("SerialNumber", spelling))
 		if err != nil {
@@ -60,7 +57,7 @@ func (d *keyfactorDriver) findBySerialAndIssuer(ctx context.Context, cert *x509.
 			}
 		}
 		for _, r := range bySerial {
-			if normalizeDN(r.IssuerDN) == wantIssuer {
+			if sameName(r.IssuerDN, cert.Issuer) {
 				return r, nil
 			}
 		}
@@ -70,64 +67,6 @@ func (d *keyfactorDriver) findBySerialAndIssuer(ctx context.Context, cert *x509.
 			return bySerial[0], nil
 		}
 	}
-	return nil, &pkicompat.NotFoundError{Message: fmt.Sprintf(
-		"certificate with serial %s issued by %q not found in Keyfactor Command", colonHex(cert.SerialNumber), cert.Issuer.String())}
-}
-
-// serialSpellings are the hex forms Command may store a serial in: even-length uppercase (how
-// AD CS shows it) and without the padding zero.
-func serialSpellings(serial *big.Int) []string {
-	hex := strings.ToUpper(serial.Text(16))
-	if len(hex)%2 == 1 {
-		return []string{"0" + hex, hex}
-	}
-	return []string{hex}
-}
-
-// colonHex is a serial as pkicompat stores it: lowercase hex byte pairs joined by colons.
-func colonHex(serial *big.Int) string {
-	b := serial.Bytes()
-	if len(b) == 0 {
-		b = []byte{0}
-	}
-	parts := make([]string, len(b))
-	for i, v := range b {
-		parts[i] = fmt.Sprintf("%02x", v)
-	}
-	return strings.Join(parts, ":")
-}
-
-// normalizeDN reduces a distinguished name to a comparable form: attribute=value pairs, type
-// and value case-folded and trimmed, in sorted order (Windows and Go print RDNs in opposite
-// orders).
-func normalizeDN(dn string) string {
-	var parts []string
-	var cur strings.Builder
-	escaped := false
-	flush := func() {
-		if p := strings.TrimSpace(cur.String()); p != "" {
-			if i := strings.Index(p, "="); i > 0 {
-				p = strings.ToLower(strings.TrimSpace(p[:i])) + "=" + strings.ToLower(strings.TrimSpace(p[i+1:]))
-			}
-			parts = append(parts, p)
-		}
-		cur.Reset()
-	}
-	for _, r := range dn {
-		switch {
-		case escaped:
-			cur.WriteRune(r)
-			escaped = false
-		case r == '\\':
-			cur.WriteRune(r)
-			escaped = true
-		case r == ',' || r == '+':
-			flush()
-		default:
-			cur.WriteRune(r)
-		}
-	}
-	flush()
-	sort.Strings(parts)
-	return strings.Join(parts, ",")
+	return nil, &cadriver.NotFoundError{Message: fmt.Sprintf(
+		"certificate with serial %s issued by %q not found in Keyfactor Command", serialSpellings(cert.SerialNumber)[0], cert.Issuer.String())}
 }

@@ -3,7 +3,6 @@ package keyfactor
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -13,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat"
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat/cadriver"
 )
 
 func TestRevokeAnswers(t *testing.T) {
@@ -42,7 +41,7 @@ func TestRevokeAnswers(t *testing.T) {
 				w.WriteHeader(tc.status)
 				_, _ = io.WriteString(w, tc.body)
 			}, nil)
-			resp, err := d.Revoke(context.Background(), &pkicompat.RevokeRequest{CertificateID: "5", Reason: 1})
+			resp, err := d.Revoke(context.Background(), &cadriver.RevokeRequest{CertificateID: "5"})
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("err %v, want %q", err, tc.wantErr)
@@ -58,7 +57,7 @@ func TestRevokeAnswers(t *testing.T) {
 			if tc.wantPending && !strings.Contains(resp.Message, "needs approval") {
 				t.Errorf("pending message %q", resp.Message)
 			}
-			if len(got.CertificateIDs) != 1 || got.CertificateIDs[0] != 5 || got.Reason != 1 || got.Comment == "" {
+			if len(got.CertificateIDs) != 1 || got.CertificateIDs[0] != 5 || got.Reason != revokeReasonUnspecified || got.Comment != revokeComment {
 				t.Errorf("request %+v", got)
 			}
 			if _, err := time.Parse("2006-01-02T15:04:05.000Z", got.EffectiveDate); err != nil {
@@ -71,17 +70,14 @@ func TestRevokeAnswers(t *testing.T) {
 func TestRevokeRejectsBadInputWithoutCalling(t *testing.T) {
 	var calls atomic.Int32
 	d, _ := fakeCommand(t, func(w http.ResponseWriter, r *http.Request) { calls.Add(1) }, nil)
-	for _, req := range []*pkicompat.RevokeRequest{
+	for _, req := range []*cadriver.RevokeRequest{
 		nil,
 		{CertificateID: "abc"},
 		{CertificateID: "-3"},
-		{CertificateID: "5", Reason: 8},
-		{CertificateID: "5", Reason: 7},
 		{},
 	} {
 		_, err := d.Revoke(context.Background(), req)
-		var ve *pkicompat.ValidationError
-		if !errors.As(err, &ve) {
+		if !hasStatus(err, http.StatusBadRequest) {
 			t.Errorf("Revoke(%+v) = %v, want ValidationError", req, err)
 		}
 	}
@@ -122,20 +118,19 @@ func TestLookupBySerialAndIssuer(t *testing.T) {
 			t.Errorf("unexpected path %s", r.URL.Path)
 		}
 	}, nil)
-	if _, err := d.Revoke(context.Background(), &pkicompat.RevokeRequest{Certificate: leaf}); err != nil {
+	if _, err := d.Revoke(context.Background(), &cadriver.RevokeRequest{Certificate: leaf}); err != nil {
 		t.Fatal(err)
 	}
 	if revoked.Load() != 9 {
 		t.Errorf("revoked id %d, want 9 (the one issued by the leaf's issuer)", revoked.Load())
 	}
-	st, err := d.Status(context.Background(), &pkicompat.StatusRequest{Certificate: leaf})
-	if err != nil || !st.Revoked || st.Reason != 1 || !st.RevokedAt.Equal(time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)) {
-		t.Errorf("status %+v, %v", st, err)
+	st, err := d.stateInCommand(context.Background(), "", leaf)
+	if err != nil || !st.revoked || st.reason != 1 || !st.revokedAt.Equal(time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)) {
+		t.Errorf("state %+v, %v", st, err)
 	}
 	other := pki.leaf(t, newKey(t).Public(), "b.example.com", 0x0def)
-	_, err = d.Status(context.Background(), &pkicompat.StatusRequest{Certificate: other})
-	var nf *pkicompat.NotFoundError
-	if !errors.As(err, &nf) || !strings.Contains(err.Error(), "0d:ef") {
+	_, err = d.Revoke(context.Background(), &cadriver.RevokeRequest{Certificate: other})
+	if !hasStatus(err, http.StatusNotFound) || !strings.Contains(err.Error(), "0DEF") {
 		t.Errorf("unknown serial: %v, want NotFoundError naming the serial", err)
 	}
 	mu.Lock()

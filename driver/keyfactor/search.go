@@ -37,16 +37,16 @@ func (d *keyfactorDriver) searchCertificates(ctx context.Context, q certQuery) (
 	var all []certificateRecord
 	for page := 1; page <= maxPages; page++ {
 		var records []certificateRecord
-		// The pq.* names are what Keyfactor's clients send to every version from 10 to 25;
-		// Command binds query names case-insensitively and without the prefix as well.
-		query := map[string][]string{
-			"pq.queryString":    {q.pql},
-			"pq.returnLimit":    {strconv.Itoa(size)},
-			"pq.pageReturned":   {strconv.Itoa(page)},
-			"pq.includeRevoked": {strconv.FormatBool(q.includeRevoked)},
-			"pq.includeExpired": {strconv.FormatBool(q.includeExpired)},
-			"pq.sortField":      {"CertId"},
-			"pq.sortAscending":  {"0"},
+		// The pq.* names are what Keyfactor's clients send to every version from 10 to 25.
+		query := pagedQuery(queryObjectCertificates, page, size)
+		for name, value := range map[string]string{
+			"queryString":    q.pql,
+			"includeRevoked": strconv.FormatBool(q.includeRevoked),
+			"includeExpired": strconv.FormatBool(q.includeExpired),
+			"sortField":      "CertId",
+			"sortAscending":  "0",
+		} {
+			query.Set(queryObjectCertificates+"."+name, value)
 		}
 		_, err := d.callJSON(ctx, apiCall{
 			method:   http.MethodGet,
@@ -63,20 +63,6 @@ func (d *keyfactorDriver) searchCertificates(ctx context.Context, q certQuery) (
 		}
 	}
 	return all, nil
-}
-
-// getCertificate reads one certificate record by Keyfactor id (GET /Certificates/{id}).
-func (d *keyfactorDriver) getCertificate(ctx context.Context, id int64) (*certificateRecord, error) {
-	var record certificateRecord
-	_, err := d.callJSON(ctx, apiCall{
-		method:   http.MethodGet,
-		path:     []string{"Certificates", strconv.FormatInt(id, 10)},
-		readOnly: true,
-	}, errorPolicy{notFoundIsCallers: true}, &record)
-	if err != nil {
-		return nil, err
-	}
-	return &record, nil
 }
 
 // downloadChain downloads a certificate with its chain as PKCS#7 (POST /Certificates/Download).

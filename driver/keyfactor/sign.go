@@ -9,14 +9,14 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat"
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat/cadriver"
 )
 
 // Sign enrolls the CSR at Command (POST /Enrollment/CSR). It is never retried once the body
 // may have reached Command: a second attempt could issue a second certificate.
-func (d *keyfactorDriver) Sign(ctx context.Context, req *pkicompat.SignRequest) (*pkicompat.SignResponse, error) {
+func (d *keyfactorDriver) Sign(ctx context.Context, req *cadriver.SignRequest) (*cadriver.SignResponse, error) {
 	if req == nil || req.CSR == nil || len(req.CSR.Raw) == 0 {
-		return nil, pkicompat.Invalid("no CSR to sign")
+		return nil, cadriver.Invalid("no CSR to sign")
 	}
 	ca, err := d.resolveCA(req.CA)
 	if err != nil {
@@ -27,7 +27,7 @@ func (d *keyfactorDriver) Sign(ctx context.Context, req *pkicompat.SignRequest) 
 		template = strings.TrimSpace(d.settings.cfg.Template)
 	}
 	if template == "" {
-		return nil, pkicompat.Invalid("no certificate template named: the request names none and config sets no default template")
+		return nil, cadriver.Invalid("no certificate template named: the request names none and config sets no default template")
 	}
 
 	body := enrollmentCSRRequest{
@@ -54,10 +54,10 @@ func (d *keyfactorDriver) Sign(ctx context.Context, req *pkicompat.SignRequest) 
 
 // sansOf maps the request's names to Command's SAN keys. IP addresses go under ip4 or ip6 by
 // family; empty kinds are left out so Command sees no empty arrays.
-func sansOf(req *pkicompat.SignRequest) map[string][]string {
+func sansOf(req *cadriver.SignRequest) map[string][]string {
 	sans := map[string][]string{}
-	for _, n := range req.DNSNames {
-		sans["dns"] = append(sans["dns"], n)
+	if len(req.DNSNames) > 0 {
+		sans["dns"] = append([]string(nil), req.DNSNames...)
 	}
 	for _, ip := range req.IPAddresses {
 		if ip == nil {
@@ -74,8 +74,8 @@ func sansOf(req *pkicompat.SignRequest) map[string][]string {
 			sans["uri"] = append(sans["uri"], u.String())
 		}
 	}
-	for _, e := range req.EmailAddresses {
-		sans["rfc822"] = append(sans["rfc822"], e)
+	if len(req.EmailAddresses) > 0 {
+		sans["rfc822"] = append([]string(nil), req.EmailAddresses...)
 	}
 	if len(sans) == 0 {
 		return nil
@@ -85,7 +85,7 @@ func sansOf(req *pkicompat.SignRequest) map[string][]string {
 
 // enrollmentResult interprets an enrollment answer by its disposition (compared
 // case-insensitively): issued, held for approval, or refused.
-func (d *keyfactorDriver) enrollmentResult(ctx context.Context, req *pkicompat.SignRequest, ca string, answer enrollmentCSRResponse) (*pkicompat.SignResponse, error) {
+func (d *keyfactorDriver) enrollmentResult(ctx context.Context, req *cadriver.SignRequest, ca string, answer enrollmentCSRResponse) (*cadriver.SignResponse, error) {
 	info := answer.CertificateInformation
 	if info == nil {
 		return nil, d.badAnswer("the enrollment answer has no CertificateInformation")
@@ -96,9 +96,9 @@ func (d *keyfactorDriver) enrollmentResult(ctx context.Context, req *pkicompat.S
 
 	switch disposition {
 	case "PENDING", "EXTERNAL VALIDATION", "EXTERNALVALIDATION":
-		return nil, &pkicompat.PendingApprovalError{RequestID: requestID, Message: message}
+		return nil, &cadriver.PendingApprovalError{RequestID: requestID, Message: message}
 	case "DENIED":
-		return nil, &pkicompat.ValidationError{Message: dispositionText("was denied by", requestID, message)}
+		return nil, &cadriver.ValidationError{Message: dispositionText("was denied by", requestID, message)}
 	case "FAILED":
 		return nil, &CommandError{Op: "POST /Enrollment/CSR", HTTPStatus: http.StatusOK, Message: message,
 			Hint: "certificate request " + requestID + " failed in the CA", status: http.StatusBadGateway}
@@ -136,7 +136,7 @@ func (d *keyfactorDriver) enrollmentResult(ctx context.Context, req *pkicompat.S
 	if info.KeyfactorID > 0 {
 		id = strconv.FormatInt(int64(info.KeyfactorID), 10)
 	}
-	return &pkicompat.SignResponse{Certificate: leaf, Chain: chain, CertificateID: id, CA: ca}, nil
+	return &cadriver.SignResponse{Certificate: leaf, Chain: chain, CertificateID: id, CA: ca}, nil
 }
 
 func dispositionText(what, requestID, message string) string {

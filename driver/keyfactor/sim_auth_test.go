@@ -10,12 +10,13 @@ import (
 	"time"
 
 	"github.com/kfpki/vault-plugin-secrets-keyfactor/driver/keyfactor/commandtest"
-	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat"
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat/cadriver"
 )
 
 // Every auth method against every profile: the connection check and one signing succeed, except
 // bearer tokens on Command 10, which only knows Active Directory identities.
 func TestSimAuthMethods(t *testing.T) {
+	t.Parallel()
 	id := newClientIdentity(t)
 	for _, profile := range allProfiles {
 		srv := startSim(t, profile, id)
@@ -43,8 +44,10 @@ func TestSimAuthMethods(t *testing.T) {
 }
 
 func TestSimOAuthTokenLifecycle(t *testing.T) {
+	t.Parallel()
 	for _, profile := range allProfiles[1:] { // OAuth exists from Command 11
 		t.Run(fmt.Sprintf("v%d", profile), func(t *testing.T) {
+			t.Parallel()
 			srv := startSim(t, profile, nil)
 			d := simDriver(t, simConf(srv, authKindOAuth, nil, nil))
 			ctx := context.Background()
@@ -70,6 +73,7 @@ func TestSimOAuthTokenLifecycle(t *testing.T) {
 }
 
 func TestSimAuthFailures(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name      string
 		kind      string
@@ -95,7 +99,7 @@ func TestSimAuthFailures(t *testing.T) {
 				if err == nil {
 					t.Fatal("Sign succeeded")
 				}
-				var sc pkicompat.StatusCoder
+				var sc cadriver.StatusCoder
 				if !errors.As(err, &sc) || sc.StatusCode() != http.StatusBadGateway {
 					t.Errorf("status of %v: want 502 (the plugin's credentials, not the caller's request)", err)
 				}
@@ -118,6 +122,7 @@ func TestSimAuthFailures(t *testing.T) {
 }
 
 func TestSimTLSTrust(t *testing.T) {
+	t.Parallel()
 	srv := startSim(t, commandtest.Profile25, nil)
 	other := startSim(t, commandtest.Profile25, nil)
 	cases := []struct {
@@ -133,11 +138,11 @@ func TestSimTLSTrust(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			d, warnings, err := NewProvider().NewDriver(simConf(srv, authKindOAuth, nil, tc.overrides))
+			d, warnings, err := NewProvider().NewDriver(configJSON(simConf(srv, authKindOAuth, nil, tc.overrides)))
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer d.(pkicompat.Closer).Close()
+			defer d.(cadriver.Closer).Close()
 			if tc.wantWarn != "" && !strings.Contains(strings.Join(warnings, "\n"), tc.wantWarn) {
 				t.Errorf("warnings %q lack %q", warnings, tc.wantWarn)
 			}
@@ -157,6 +162,7 @@ func TestSimTLSTrust(t *testing.T) {
 
 // A token that is about to expire is replaced before it is sent, so no request fails on it.
 func TestSimOAuthRefreshesBeforeExpiry(t *testing.T) {
+	t.Parallel()
 	srv := startSim(t, commandtest.Profile25, nil, commandtest.WithTokenLifetime(5*time.Second))
 	d := simDriver(t, simConf(srv, authKindOAuth, nil, nil))
 	for i := 0; i < 3; i++ {

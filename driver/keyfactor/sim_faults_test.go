@@ -12,12 +12,13 @@ import (
 	"time"
 
 	"github.com/kfpki/vault-plugin-secrets-keyfactor/driver/keyfactor/commandtest"
-	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat"
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat/cadriver"
 )
 
 // No injected fault makes the driver send an enrollment twice: the simulator's enrollment
 // request counter stays at one whatever goes wrong after the body was sent.
 func TestSimNoSecondEnrollment(t *testing.T) {
+	t.Parallel()
 	faults := []struct {
 		name       string
 		fault      commandtest.Fault
@@ -42,7 +43,7 @@ func TestSimNoSecondEnrollment(t *testing.T) {
 				f.Endpoint, f.Times = "POST /Enrollment/CSR", 5
 				srv.InjectFault(f)
 				_, err := d.Sign(context.Background(), signRequest(t, "fault.example.com"))
-				var sc pkicompat.StatusCoder
+				var sc cadriver.StatusCoder
 				if err == nil || !errors.As(err, &sc) || sc.StatusCode() != tc.wantStatus {
 					t.Errorf("want an error with status %d, got %v", tc.wantStatus, err)
 				}
@@ -62,8 +63,10 @@ func TestSimNoSecondEnrollment(t *testing.T) {
 // A 401 is answered before Command processes anything, so with OAuth the driver renews the
 // token and sends the enrollment once more: still a single certificate.
 func TestSimEnrollmentRetriedOnlyAfter401(t *testing.T) {
+	t.Parallel()
 	for _, profile := range allProfiles[1:] {
 		t.Run(fmt.Sprintf("v%d", profile), func(t *testing.T) {
+			t.Parallel()
 			srv := startSim(t, profile, nil)
 			d := simDriver(t, simConf(srv, authKindOAuth, nil, nil))
 			srv.InjectFault(commandtest.Fault{Endpoint: "POST /Enrollment/CSR", Times: 1, Status: http.StatusUnauthorized})
@@ -80,6 +83,7 @@ func TestSimEnrollmentRetriedOnlyAfter401(t *testing.T) {
 
 // Reads are retried after transient failures; the caller sees the answer of the retry.
 func TestSimReadRetries(t *testing.T) {
+	t.Parallel()
 	faults := []commandtest.Fault{
 		{Status: http.StatusServiceUnavailable, Body: "busy"},
 		{Status: http.StatusTooManyRequests},
@@ -88,6 +92,7 @@ func TestSimReadRetries(t *testing.T) {
 	for _, profile := range allProfiles {
 		for i, f := range faults {
 			t.Run(fmt.Sprintf("v%d/fault%d", profile, i), func(t *testing.T) {
+				t.Parallel()
 				srv := startSim(t, profile, nil)
 				d := simDriver(t, simConf(srv, authKindBasic, nil, nil))
 				f.Endpoint, f.Times = "GET /Certificates", 1
@@ -106,11 +111,12 @@ func TestSimReadRetries(t *testing.T) {
 
 // Latency above the timeout gives a timely 504 for reads too (no retry stretches it).
 func TestSimReadTimeout(t *testing.T) {
+	t.Parallel()
 	srv := startSim(t, commandtest.Profile25, nil)
 	d := simDriver(t, simConf(srv, authKindBasic, nil, map[string]interface{}{"timeout": "500ms"}))
 	srv.InjectFault(commandtest.Fault{Endpoint: "GET /Status/Endpoints", Latency: 3 * time.Second})
 	_, err := d.CheckConnection(context.Background())
-	var ue *pkicompat.UnavailableError
+	var ue *cadriver.UnavailableError
 	if !errors.As(err, &ue) || !ue.Timeout {
 		t.Fatalf("want a timeout, got %v", err)
 	}
@@ -122,6 +128,7 @@ func TestSimReadTimeout(t *testing.T) {
 // 1,000 sequential signings with OAuth reuse one token and one keep-alive connection. The
 // figures are logged so they can be quoted.
 func TestSimThousandSigningsReuseTokenAndConnection(t *testing.T) {
+	t.Parallel()
 	const signings = 1000
 	srv := startSim(t, commandtest.Profile25, nil)
 	d := simDriver(t, simConf(srv, authKindOAuth, nil, nil))
@@ -150,6 +157,7 @@ func TestSimThousandSigningsReuseTokenAndConnection(t *testing.T) {
 // enrollment was written cannot have reached Command, so the driver retries it; the CA sees
 // exactly one enrollment and the caller gets a certificate.
 func TestSimEnrollmentRetriedAfterRefusedDial(t *testing.T) {
+	t.Parallel()
 	srv := startSim(t, commandtest.Profile25, nil)
 	d := simDriver(t, simConf(srv, authKindBasic, nil, nil))
 	transport, ok := d.client.Transport.(*http.Transport)

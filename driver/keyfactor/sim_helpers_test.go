@@ -10,7 +10,8 @@ import (
 	"time"
 
 	"github.com/kfpki/vault-plugin-secrets-keyfactor/driver/keyfactor/commandtest"
-	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat"
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/internal/testcerts"
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat/cadriver"
 )
 
 // allProfiles are the Command versions the simulator imitates; every behaviour test runs on each.
@@ -50,7 +51,7 @@ func newClientIdentity(t *testing.T) *clientIdentity {
 		NotBefore: time.Now().Add(-time.Minute), NotAfter: time.Now().Add(time.Hour),
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
 	}
-	cert := mustCreate(t, tmpl, pki.issuing, key.Public(), pki.issuingKey)
+	cert := testcerts.Issue(t, tmpl, pki.issuing, key.Public(), pki.issuingKey)
 	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
 	if err != nil {
 		t.Fatal(err)
@@ -119,23 +120,23 @@ func simConf(srv *commandtest.Server, kind string, id *clientIdentity, overrides
 // simDriver builds a driver from conf and closes it when the test ends.
 func simDriver(t *testing.T, conf map[string]interface{}) *keyfactorDriver {
 	t.Helper()
-	d, _, err := NewProvider().NewDriver(conf)
+	d, _, err := NewProvider().NewDriver(configJSON(conf))
 	if err != nil {
 		t.Fatalf("NewDriver: %v", err)
 	}
-	t.Cleanup(d.(pkicompat.Closer).Close)
+	t.Cleanup(d.(cadriver.Closer).Close)
 	return d.(*keyfactorDriver)
 }
 
 // signRequest is a fresh key's CSR for cn, with cn as DNS SAN.
-func signRequest(t testing.TB, cn string) *pkicompat.SignRequest {
+func signRequest(t testing.TB, cn string) *cadriver.SignRequest {
 	t.Helper()
 	csr := newCSR(t, newKey(t), cn)
-	return &pkicompat.SignRequest{CSR: csr, DNSNames: []string{cn}}
+	return &cadriver.SignRequest{CSR: csr, DNSNames: []string{cn}}
 }
 
 // verifyIssued checks the leaf chains to the simulator's root through the returned chain.
-func verifyIssued(t *testing.T, srv *commandtest.Server, resp *pkicompat.SignResponse) {
+func verifyIssued(t *testing.T, srv *commandtest.Server, resp *cadriver.SignResponse) {
 	t.Helper()
 	roots := x509.NewCertPool()
 	roots.AddCert(srv.RootCertificate())

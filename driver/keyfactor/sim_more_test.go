@@ -4,19 +4,22 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/kfpki/vault-plugin-secrets-keyfactor/driver/keyfactor/commandtest"
-	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat"
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat/cadriver"
 )
 
 // A CA that never issued anything still has a chain (from the inventory) and a CRL (next to its
 // parent's distribution point, verified by signature).
 func TestSimCAWithoutIssuance(t *testing.T) {
+	t.Parallel()
 	for _, profile := range allProfiles {
 		t.Run(fmt.Sprintf("v%d", profile), func(t *testing.T) {
+			t.Parallel()
 			srv := startSim(t, profile, nil)
 			d := simDriver(t, simConf(srv, authKindBasic, nil, nil))
 			ctx := context.Background()
@@ -38,24 +41,25 @@ func TestSimCAWithoutIssuance(t *testing.T) {
 }
 
 func TestSimUnknownCertificate(t *testing.T) {
+	t.Parallel()
 	for _, profile := range allProfiles {
 		t.Run(fmt.Sprintf("v%d", profile), func(t *testing.T) {
+			t.Parallel()
 			srv := startSim(t, profile, nil)
 			d := simDriver(t, simConf(srv, authKindBasic, nil, nil))
 			ctx := context.Background()
-			_, err := d.Status(ctx, &pkicompat.StatusRequest{CertificateID: "987654"})
-			var nf *pkicompat.NotFoundError
-			if !errors.As(err, &nf) || !strings.Contains(err.Error(), "HTTP 404") {
+			_, err := d.stateInCommand(ctx, "987654", nil)
+			if !hasStatus(err, http.StatusNotFound) || !strings.Contains(err.Error(), "HTTP 404") {
 				t.Errorf("status of an unknown id: %v, want NotFoundError naming HTTP 404", err)
 			}
-			_, err = d.Revoke(ctx, &pkicompat.RevokeRequest{CertificateID: "987654"})
-			var sc pkicompat.StatusCoder
+			_, err = d.Revoke(ctx, &cadriver.RevokeRequest{CertificateID: "987654"})
+			var sc cadriver.StatusCoder
 			if !errors.As(err, &sc) || sc.StatusCode() >= 500 {
 				t.Errorf("revoke of an unknown id: %v, want a 4xx", err)
 			}
 			stranger := newTestPKI(t).leaf(t, newKey(t).Public(), "stranger.example.com", 4242)
-			_, err = d.Revoke(ctx, &pkicompat.RevokeRequest{Certificate: stranger})
-			if !errors.As(err, &nf) {
+			_, err = d.Revoke(ctx, &cadriver.RevokeRequest{Certificate: stranger})
+			if !hasStatus(err, http.StatusNotFound) {
 				t.Errorf("revoke of a certificate Command never issued: %v, want NotFoundError", err)
 			}
 			if got := srv.Counters().Requests["POST /Certificates/Revoke"]; got != 1 {
@@ -67,6 +71,7 @@ func TestSimUnknownCertificate(t *testing.T) {
 
 // Concurrent signings share one token and never race (run with -race).
 func TestSimConcurrentSignings(t *testing.T) {
+	t.Parallel()
 	srv := startSim(t, commandtest.Profile25, nil)
 	d := simDriver(t, simConf(srv, authKindOAuth, nil, nil))
 	var wg sync.WaitGroup
@@ -96,6 +101,7 @@ func TestSimConcurrentSignings(t *testing.T) {
 
 // Ambient KEYFACTOR_* variables and proxy settings have no effect on a configured driver.
 func TestSimIgnoresEnvironment(t *testing.T) {
+	// Not parallel: t.Setenv changes the process environment.
 	srv := startSim(t, commandtest.Profile25, nil)
 	t.Setenv("KEYFACTOR_HOSTNAME", "elsewhere.invalid")
 	t.Setenv("KEYFACTOR_USERNAME", "intruder")
@@ -105,7 +111,7 @@ func TestSimIgnoresEnvironment(t *testing.T) {
 	t.Setenv("HTTPS_PROXY", "http://127.0.0.1:1")
 	t.Setenv("HTTP_PROXY", "http://127.0.0.1:1")
 
-	if _, _, err := NewProvider().NewDriver(map[string]interface{}{"url": srv.URL}); err == nil || !strings.Contains(err.Error(), "no authentication configured") {
+	if _, _, err := NewProvider().NewDriver(configJSON(map[string]interface{}{"url": srv.URL})); err == nil || !strings.Contains(err.Error(), "no authentication configured") {
 		t.Errorf("environment credentials were used: %v", err)
 	}
 	d := simDriver(t, simConf(srv, authKindBasic, nil, nil))

@@ -5,19 +5,22 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/kfpki/vault-plugin-secrets-keyfactor/driver/keyfactor/commandtest"
-	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat"
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat/cadriver"
 )
 
 // Each operation against each profile: sign, status, revoke by id and by serial, revocation
 // listing, CA chain without prior issuance, CRL.
 func TestSimOperations(t *testing.T) {
+	t.Parallel()
 	for _, profile := range allProfiles {
 		t.Run(fmt.Sprintf("v%d", profile), func(t *testing.T) {
+			t.Parallel()
 			srv := startSim(t, profile, nil, commandtest.WithSubjectHeader(profile == commandtest.Profile10))
 			ctx := context.Background()
 			since := time.Now().Add(-time.Minute)
@@ -35,8 +38,7 @@ func TestSimOperations(t *testing.T) {
 				}
 			}
 			_, err := fresh.CAChain(ctx, "No-Such-CA")
-			var nf *pkicompat.NotFoundError
-			if !errors.As(err, &nf) {
+			if !hasStatus(err, http.StatusNotFound) {
 				t.Errorf("unknown CA: %v, want NotFoundError", err)
 			}
 
@@ -51,7 +53,7 @@ func TestSimOperations(t *testing.T) {
 			if first.CertificateID == "" || first.CA != commandtest.DefaultCAHost+`\`+commandtest.DefaultCALogicalName {
 				t.Errorf("response id %q CA %q", first.CertificateID, first.CA)
 			}
-			ecResp, err := d.Sign(ctx, &pkicompat.SignRequest{CSR: req.CSR, CA: commandtest.ECCALogicalName})
+			ecResp, err := d.Sign(ctx, &cadriver.SignRequest{CSR: req.CSR, CA: commandtest.ECCALogicalName})
 			if err != nil {
 				t.Fatalf("Sign on the EC CA: %v", err)
 			}
@@ -59,17 +61,17 @@ func TestSimOperations(t *testing.T) {
 				t.Errorf("EC chain %v", subjects(ecResp.Chain))
 			}
 
-			st, err := d.Status(ctx, &pkicompat.StatusRequest{CertificateID: first.CertificateID})
-			if err != nil || st.Revoked {
+			st, err := d.stateInCommand(ctx, first.CertificateID, nil)
+			if err != nil || st.revoked {
 				t.Fatalf("status of a fresh certificate: %+v, %v", st, err)
 			}
 
-			rev, err := d.Revoke(ctx, &pkicompat.RevokeRequest{CertificateID: first.CertificateID, Reason: 1, Comment: "test"})
+			rev, err := d.Revoke(ctx, &cadriver.RevokeRequest{CertificateID: first.CertificateID})
 			if err != nil || rev.Pending || rev.RevokedAt.IsZero() {
 				t.Fatalf("Revoke by id: %+v, %v", rev, err)
 			}
-			st, err = d.Status(ctx, &pkicompat.StatusRequest{CertificateID: first.CertificateID})
-			if err != nil || !st.Revoked || st.Reason != 1 || st.RevokedAt.IsZero() {
+			st, err = d.stateInCommand(ctx, first.CertificateID, nil)
+			if err != nil || !st.revoked || st.reason != revokeReasonUnspecified || st.revokedAt.IsZero() {
 				t.Errorf("status after revoke: %+v, %v", st, err)
 			}
 
@@ -77,11 +79,11 @@ func TestSimOperations(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := d.Revoke(ctx, &pkicompat.RevokeRequest{Certificate: second.Certificate, Reason: 4}); err != nil {
+			if _, err := d.Revoke(ctx, &cadriver.RevokeRequest{Certificate: second.Certificate}); err != nil {
 				t.Fatalf("Revoke by serial: %v", err)
 			}
-			st, err = d.Status(ctx, &pkicompat.StatusRequest{Certificate: second.Certificate})
-			if err != nil || !st.Revoked || st.Reason != 4 {
+			st, err = d.stateInCommand(ctx, "", second.Certificate)
+			if err != nil || !st.revoked || st.reason != revokeReasonUnspecified {
 				t.Errorf("status by serial: %+v, %v", st, err)
 			}
 
@@ -91,11 +93,11 @@ func TestSimOperations(t *testing.T) {
 			}
 			found := map[string]bool{}
 			for _, r := range listed {
-				found[r.SerialNumber] = true
+				found[r.SerialNumber.String()] = true
 			}
 			for _, c := range []*x509.Certificate{first.Certificate, second.Certificate} {
-				if !found[colonHex(c.SerialNumber)] {
-					t.Errorf("RevokedSince lacks %s (got %v)", colonHex(c.SerialNumber), listed)
+				if !found[c.SerialNumber.String()] {
+					t.Errorf("RevokedSince lacks %s (got %v)", c.SerialNumber, listed)
 				}
 			}
 			if later, err := d.RevokedSince(ctx, "", time.Now().Add(time.Hour)); err != nil || len(later) != 0 {
@@ -116,9 +118,9 @@ func TestSimOperations(t *testing.T) {
 				}
 				listedOnCRL := map[string]bool{}
 				for _, e := range crl.RevokedCertificateEntries {
-					listedOnCRL[colonHex(e.SerialNumber)] = true
+					listedOnCRL[e.SerialNumber.String()] = true
 				}
-				if !listedOnCRL[colonHex(first.Certificate.SerialNumber)] || !listedOnCRL[colonHex(second.Certificate.SerialNumber)] {
+				if !listedOnCRL[first.Certificate.SerialNumber.String()] || !listedOnCRL[second.Certificate.SerialNumber.String()] {
 					t.Errorf("CRL lacks the revoked serials")
 				}
 			}
@@ -140,17 +142,18 @@ func (d *keyfactorDriver) mustResolve(t *testing.T, ca string) string {
 }
 
 func TestSimCommandErrors(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name   string
-		req    func(*pkicompat.SignRequest)
+		req    func(*cadriver.SignRequest)
 		status int
 		want   []string
 	}{
-		{"unknown template", func(r *pkicompat.SignRequest) { r.Template = "NoSuchTemplate" }, 400, []string{"HTTP 400", "ErrorCode"}},
-		{"template without CSR enrollment", func(r *pkicompat.SignRequest) { r.Template = commandtest.PFXOnlyTemplate }, 400, []string{"HTTP 400"}},
-		{"unknown CA", func(r *pkicompat.SignRequest) { r.CA = `ca.kfpki.test\Nope` }, 400, []string{"HTTP 400"}},
-		{"unknown metadata field", func(r *pkicompat.SignRequest) { r.Metadata = map[string]string{"NoSuchField": "x"} }, 400, []string{"HTTP 400", "NoSuchField"}},
-		{"bad metadata value", func(r *pkicompat.SignRequest) {
+		{"unknown template", func(r *cadriver.SignRequest) { r.Template = "NoSuchTemplate" }, 400, []string{"HTTP 400", "ErrorCode"}},
+		{"template without CSR enrollment", func(r *cadriver.SignRequest) { r.Template = commandtest.PFXOnlyTemplate }, 400, []string{"HTTP 400"}},
+		{"unknown CA", func(r *cadriver.SignRequest) { r.CA = `ca.kfpki.test\Nope` }, 400, []string{"HTTP 400"}},
+		{"unknown metadata field", func(r *cadriver.SignRequest) { r.Metadata = map[string]string{"NoSuchField": "x"} }, 400, []string{"HTTP 400", "NoSuchField"}},
+		{"bad metadata value", func(r *cadriver.SignRequest) {
 			r.Metadata = map[string]string{commandtest.MetadataEnvironment: "moon"}
 		}, 400, []string{"HTTP 400"}},
 	}
@@ -166,8 +169,7 @@ func TestSimCommandErrors(t *testing.T) {
 				if !errors.As(err, &ce) || ce.StatusCode() != tc.status || ce.ErrorCode == "" || ce.Message == "" {
 					t.Fatalf("want CommandError %d with ErrorCode and Message, got %#v", tc.status, err)
 				}
-				var ve *pkicompat.ValidationError
-				if tc.status == 400 && !errors.As(err, &ve) {
+				if tc.status == 400 && !hasStatus(err, http.StatusBadRequest) {
 					t.Errorf("400 is not a ValidationError: %v", err)
 				}
 				for _, w := range tc.want {
@@ -181,8 +183,10 @@ func TestSimCommandErrors(t *testing.T) {
 }
 
 func TestSimDispositions(t *testing.T) {
+	t.Parallel()
 	for _, profile := range allProfiles {
 		t.Run(fmt.Sprintf("v%d", profile), func(t *testing.T) {
+			t.Parallel()
 			srv := startSim(t, profile, nil)
 			d := simDriver(t, simConf(srv, authKindBasic, nil, nil))
 			ctx := context.Background()
@@ -190,7 +194,7 @@ func TestSimDispositions(t *testing.T) {
 			req := signRequest(t, "approval.example.com")
 			req.Template = commandtest.ApprovalTemplate
 			_, err := d.Sign(ctx, req)
-			var pe *pkicompat.PendingApprovalError
+			var pe *cadriver.PendingApprovalError
 			if !errors.As(err, &pe) || pe.RequestID == "" || pe.RequestID == "0" {
 				t.Fatalf("approval template: want PendingApprovalError with a request id, got %v", err)
 			}
@@ -198,7 +202,7 @@ func TestSimDispositions(t *testing.T) {
 			for _, disposition := range []string{"PENDING", "DENIED", "FAILED"} {
 				srv.InjectFault(commandtest.Fault{Endpoint: "POST /Enrollment/CSR", Times: 1, Disposition: disposition})
 				_, err := d.Sign(ctx, signRequest(t, "dispo.example.com"))
-				var sc pkicompat.StatusCoder
+				var sc cadriver.StatusCoder
 				if err == nil || !errors.As(err, &sc) {
 					t.Fatalf("%s: want an error with a status, got %v", disposition, err)
 				}
@@ -212,6 +216,7 @@ func TestSimDispositions(t *testing.T) {
 }
 
 func TestSimCheckConnection(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name      string
 		overrides map[string]interface{}
@@ -254,6 +259,7 @@ func TestSimCheckConnection(t *testing.T) {
 // TestSimCRLReflectsRevocationAtOnce: a CRL cached before a revocation must not hide it. Native
 // PKI rebuilds its CRL on revoke, so clients revoke and then read crl/ expecting the serial.
 func TestSimCRLReflectsRevocationAtOnce(t *testing.T) {
+	t.Parallel()
 	srv := startSim(t, commandtest.Profile25, nil)
 	ctx := context.Background()
 	d := simDriver(t, simConf(srv, authKindBasic, nil, nil))
@@ -281,7 +287,7 @@ func TestSimCRLReflectsRevocationAtOnce(t *testing.T) {
 	if onCRL() {
 		t.Fatal("a fresh certificate is on the CRL")
 	}
-	if _, err := d.Revoke(ctx, &pkicompat.RevokeRequest{CertificateID: signed.CertificateID, Reason: 1}); err != nil {
+	if _, err := d.Revoke(ctx, &cadriver.RevokeRequest{CertificateID: signed.CertificateID}); err != nil {
 		t.Fatal(err)
 	}
 	if !onCRL() {

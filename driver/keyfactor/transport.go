@@ -44,15 +44,21 @@ func newHTTPClient(s *settings) (*http.Client, *http.Transport, error) {
 	transport := &http.Transport{
 		// No proxy from the environment: ambient process settings must not redirect a mounted
 		// plugin's credentials.
-		Proxy:                 nil,
-		DialContext:           dialer.DialContext,
-		TLSClientConfig:       tlsConf,
-		TLSHandshakeTimeout:   10 * time.Second,
-		MaxIdleConns:          16,
-		MaxIdleConnsPerHost:   8,
+		Proxy:               nil,
+		DialContext:         dialer.DialContext,
+		TLSClientConfig:     tlsConf,
+		TLSHandshakeTimeout: 10 * time.Second,
+		// Every connection that may be open can also wait idle: a pool smaller than the
+		// concurrency closes connections after each burst and opens them again, a TLS handshake
+		// each. Capping open connections protects Command from a burst of new ones.
+		MaxIdleConns:          s.maxConns,
+		MaxIdleConnsPerHost:   s.maxConns,
+		MaxConnsPerHost:       s.maxConns,
 		IdleConnTimeout:       90 * time.Second,
 		ExpectContinueTimeout: time.Second,
-		ForceAttemptHTTP2:     true,
+		// A custom TLS config and dialer turn Go's automatic HTTP/2 off; this turns it back on,
+		// so one connection carries every concurrent request when Command offers h2 in ALPN.
+		ForceAttemptHTTP2: true,
 	}
 	client := &http.Client{
 		Transport: transport,

@@ -4,7 +4,6 @@ import (
 	"crypto/tls"
 	"fmt"
 	"net/url"
-	"os"
 	"strings"
 	"time"
 )
@@ -56,6 +55,7 @@ type settings struct {
 	auth      authMethod
 	basicUser string // the user name as sent in Basic auth (DOMAIN\user, user@domain or user)
 	timeout   time.Duration
+	maxConns  int // connections per host, open and idle
 	clientTLS *tls.Certificate
 	extraCAs  []byte // PEM from command_cert_path
 }
@@ -102,6 +102,7 @@ func validateConfig(cfg *Config) (*settings, []string, error) {
 		if base.Scheme != "https" {
 			return nil, nil, fmt.Errorf("client_cert: certificate authentication needs an https url")
 		}
+		warnings = append(warnings, clientCertAuthWarning)
 	}
 
 	if ca := strings.TrimSpace(cfg.CA); strings.Count(ca, `\`) > 1 {
@@ -109,12 +110,21 @@ func validateConfig(cfg *Config) (*settings, []string, error) {
 	}
 
 	switch {
-	case cfg.Timeout < 0:
+	case time.Duration(cfg.Timeout) < 0:
 		return nil, nil, fmt.Errorf("timeout: must not be negative")
-	case cfg.Timeout == 0:
+	case time.Duration(cfg.Timeout) == 0:
 		s.timeout = DefaultTimeout
 	default:
-		s.timeout = cfg.Timeout
+		s.timeout = time.Duration(cfg.Timeout)
+	}
+
+	switch {
+	case cfg.MaxConnections < 0 || cfg.MaxConnections > maxMaxConnections:
+		return nil, nil, fmt.Errorf("max_connections: must be between 1 and %d (0 means the default, %d)", maxMaxConnections, DefaultMaxConnections)
+	case cfg.MaxConnections == 0:
+		s.maxConns = DefaultMaxConnections
+	default:
+		s.maxConns = cfg.MaxConnections
 	}
 
 	if cfg.CommandCertPath != "" {
@@ -227,6 +237,9 @@ func basicUserName(username, domain string) (string, error) {
 // changes the result, and a url that already ends in the API path is not doubled.
 func buildAPIBase(rawURL, apiPath string) (*url.URL, []string, error) {
 	var warnings []string
+	if err := validateAPIPath(apiPath); err != nil {
+		return nil, nil, err
+	}
 	raw := strings.TrimSpace(rawURL)
 	if raw == "" {
 		return nil, nil, fmt.Errorf("url is required (for example https://command.example.com)")
@@ -332,27 +345,4 @@ func loadClientCertificate(certSrc, keySrc string) (*tls.Certificate, error) {
 		return nil, fmt.Errorf("client_cert/client_key: not a matching PEM certificate and private key")
 	}
 	return &pair, nil
-}
-
-// loadPEMSource returns inline PEM as is, or reads the file a path names.
-func loadPEMSource(field, src string) ([]byte, error) {
-	src = strings.TrimSpace(src)
-	if strings.Contains(src, "-----BEGIN") {
-		return []byte(src), nil
-	}
-	data, err := os.ReadFile(src)
-	if err != nil {
-		return nil, fmt.Errorf("%s: cannot read file %q: %v", field, src, pathErrorReason(err))
-	}
-	if !strings.Contains(string(data), "-----BEGIN") {
-		return nil, fmt.Errorf("%s: file %q holds no PEM data", field, src)
-	}
-	return data, nil
-}
-
-func pathErrorReason(err error) string {
-	if pe, ok := err.(*os.PathError); ok {
-		return pe.Err.Error()
-	}
-	return err.Error()
 }

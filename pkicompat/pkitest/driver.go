@@ -39,10 +39,6 @@ func (d *Driver) CRL(_ context.Context, ca string) ([]byte, error) {
 	return d.server.crl(ca, d.ca)
 }
 
-func (d *Driver) Status(_ context.Context, req *pkicompat.StatusRequest) (*pkicompat.CertificateStatus, error) {
-	return d.server.status(req)
-}
-
 // DefaultCA is the configured ca, else the Server's first CA.
 func (d *Driver) DefaultCA() string {
 	if d.ca != "" {

@@ -371,14 +371,3 @@ func (s *Server) crl(name, defaultCA string) ([]byte, error) {
 		RevokedCertificateEntries: entries,
 	}, ca.issuing, ca.issuingKey)
 }
-
-func (s *Server) status(req *pkicompat.StatusRequest) (*pkicompat.CertificateStatus, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, c := range s.issued {
-		if c.id == req.CertificateID || (req.Certificate != nil && c.cert.SerialNumber.Cmp(req.Certificate.SerialNumber) == 0) {
-			return &pkicompat.CertificateStatus{Revoked: !c.revoked.IsZero(), RevokedAt: c.revoked}, nil
-		}
-	}
-	return nil, &pkicompat.NotFoundError{Message: "certificate not found in the CA"}
-}

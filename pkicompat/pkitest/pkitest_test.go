@@ -2,22 +2,20 @@ package pkitest
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
-	"crypto/x509/pkix"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/internal/testcerts"
 	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat"
 )
 
 func newDriver(t *testing.T, s *Server, conf map[string]interface{}) pkicompat.Driver {
 	t.Helper()
-	d, _, err := s.Provider().NewDriver(conf)
+	d, _, err := s.Provider().NewDriver(configJSON(t, conf))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,18 +24,7 @@ func newDriver(t *testing.T, s *Server, conf map[string]interface{}) pkicompat.D
 
 func testCSR(t *testing.T, cn string) *x509.CertificateRequest {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	der, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{Subject: pkix.Name{CommonName: cn}}, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	csr, err := x509.ParseCertificateRequest(der)
-	if err != nil {
-		t.Fatal(err)
-	}
+	csr, _ := testcerts.CSR(t, testcerts.ECKey(t), testcerts.Names(cn))
 	return csr
 }
 
@@ -84,9 +71,8 @@ func TestSignRevokeCRL(t *testing.T) {
 	if err := crl.CheckSignatureFrom(s.Issuing("B")); err != nil {
 		t.Fatalf("CRL not signed by B: %v", err)
 	}
-	st, err := d.Status(ctx, &pkicompat.StatusRequest{CertificateID: resp.CertificateID})
-	if err != nil || !st.Revoked {
-		t.Fatalf("status: %+v %v", st, err)
+	if !s.IsRevoked(resp.Certificate.SerialNumber) {
+		t.Fatalf("certificate %s not revoked in the Server", resp.CertificateID)
 	}
 }
 
@@ -147,8 +133,18 @@ func TestProviderValidatesURL(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, conf := range []map[string]interface{}{{}, {"url": "http://x"}, {"url": 5}} {
-		if _, _, err := s.Provider().NewDriver(conf); err == nil {
+		if _, _, err := s.Provider().NewDriver(configJSON(t, conf)); err == nil {
 			t.Errorf("NewDriver(%v) accepted", conf)
 		}
 	}
+}
+
+// configJSON is a configuration as pkicompat stores it: one JSON object.
+func configJSON(t *testing.T, conf map[string]interface{}) json.RawMessage {
+	t.Helper()
+	raw, err := json.Marshal(conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
 }

@@ -1,6 +1,7 @@
 package pkitest
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -15,6 +16,12 @@ type Provider struct {
 
 // Provider returns a pkicompat.Provider for s.
 func (s *Server) Provider() *Provider { return &Provider{Server: s} }
+
+// DisplayName is what the engine's messages call a Server's CA product.
+const DisplayName = "PKITest"
+
+// DisplayName names the CA product in the engine's messages.
+func (p *Provider) DisplayName() string { return DisplayName }
 
 // ConfigFields mirrors the shape of a real CA driver's configuration: a URL, a default CA and
 // template, credentials (two of them sensitive) and a few typed knobs.
@@ -33,42 +40,33 @@ func (p *Provider) ConfigFields() []pkicompat.ConfigField {
 	}
 }
 
-// NewDriver checks the url and builds a Driver. Values arrive as stored (JSON-decoded).
-func (p *Provider) NewDriver(conf map[string]interface{}) (pkicompat.Driver, []string, error) {
-	text := func(name string) (string, error) {
-		v, ok := conf[name]
-		if !ok || v == nil {
-			return "", nil
-		}
-		s, ok := v.(string)
-		if !ok {
-			return "", fmt.Errorf("%s must be a string, got %T", name, v)
-		}
-		return s, nil
+// config is the stored configuration; fields this Driver does not use are still declared so
+// the engine's config path has typed knobs to test.
+type config struct {
+	URL      string `json:"url"`
+	CA       string `json:"ca"`
+	Template string `json:"template"`
+	Password string `json:"password"`
+	// SkipVerify only produces a warning.
+	SkipVerify bool `json:"skip_verify"`
+}
+
+// NewDriver checks the url and builds a Driver from the configuration as stored.
+func (p *Provider) NewDriver(conf json.RawMessage) (pkicompat.Driver, []string, error) {
+	var c config
+	if err := json.Unmarshal(conf, &c); err != nil {
+		return nil, nil, fmt.Errorf("invalid configuration: %w", err)
 	}
-	raw, err := text("url")
-	if err != nil {
-		return nil, nil, err
-	}
-	if raw == "" {
+	if c.URL == "" {
 		return nil, nil, errors.New("url is required")
 	}
-	u, err := url.Parse(raw)
+	u, err := url.Parse(c.URL)
 	if err != nil || u.Scheme != "https" || u.Host == "" {
-		return nil, nil, fmt.Errorf("url must be an https URL, got %q", raw)
+		return nil, nil, fmt.Errorf("url must be an https URL, got %q", c.URL)
 	}
-	d := &Driver{server: p.Server}
-	if d.ca, err = text("ca"); err != nil {
-		return nil, nil, err
-	}
-	if d.template, err = text("template"); err != nil {
-		return nil, nil, err
-	}
-	if d.password, err = text("password"); err != nil {
-		return nil, nil, err
-	}
+	d := &Driver{server: p.Server, ca: c.CA, template: c.Template, password: c.Password}
 	var warnings []string
-	if v, ok := conf["skip_verify"].(bool); ok && v {
+	if c.SkipVerify {
 		warnings = append(warnings, "skip_verify is set: the CA's TLS certificate is not checked")
 	}
 	return d, warnings, nil

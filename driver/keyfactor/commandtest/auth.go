@@ -142,6 +142,9 @@ func (a *authenticator) bearer(token string, now time.Time) *identity {
 }
 
 // clientCert authenticates by a verified TLS client certificate whose CN is mapped to a user.
+// Inferred: no Keyfactor document or client shows KeyfactorAPI accepting client certificates;
+// this imitates an IIS site configured with client-certificate mapping, which is the only way
+// the plugin's client_cert option can work, and is off unless WithClientCertAuth is given.
 func (a *authenticator) clientCert(r *http.Request) *identity {
 	if r.TLS == nil || len(r.TLS.VerifiedChains) == 0 || len(a.certUsers) == 0 {
 		return nil

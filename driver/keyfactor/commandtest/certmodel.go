@@ -9,7 +9,7 @@ import (
 	"strings"
 )
 
-// certificateModel is CertificateRetrievalResponse (§5 of the reference). Nullable fields are
+// certificateModel is Command's CertificateRetrievalResponse (GET /Certificates). Nullable fields are
 // pointers without omitempty so they encode as null, as System.Text.Json does.
 type certificateModel struct {
 	ID                       int               `json:"Id"`
@@ -189,8 +189,8 @@ func (s *Server) certificateModelOf(rec *certRecord, mo modelOptions) certificat
 	c := rec.cert
 	kt, kts, bits, curve := keyInfo(c)
 	ku, dku := dotNetKeyUsage(c.KeyUsage)
-	issuedDN := dotNetDN(c.Subject)
-	issuerDN := dotNetDN(c.Issuer)
+	issuedDN := dotNetDNCompact(c.RawSubject)
+	issuerDN := dotNetDNCompact(c.RawIssuer)
 	m := certificateModel{
 		ID:                     rec.id,
 		Thumbprint:             rec.thumbprint,

@@ -2,7 +2,6 @@ package commandtest
 
 import (
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/pem"
 	"strings"
@@ -17,19 +16,7 @@ func pemCRLF(cert *x509.Certificate) string {
 // subjectHeader is the text Command can put before each PEM. Inferred: the exact layout is not
 // evidenced (clients strip everything before "-----BEGIN"); one "Subject:" line is used.
 func subjectHeader(cert *x509.Certificate) string {
-	return "Subject: " + dotNetDN(cert.Subject) + "\r\n"
-}
-
-// dotNetDN renders a name as .NET's X500DistinguishedName.Name does: most specific RDN first,
-// separated by ", " (Go's String() uses "," without a space).
-func dotNetDN(name pkix.Name) string {
-	rdns := name.ToRDNSequence()
-	parts := make([]string, 0, len(rdns))
-	for i := len(rdns) - 1; i >= 0; i-- {
-		one := pkix.RDNSequence{rdns[i]}
-		parts = append(parts, one.String())
-	}
-	return strings.Join(parts, ", ")
+	return "Subject: " + dotNetDN(cert.RawSubject) + "\r\n"
 }
 
 // normalizeDN makes DNs comparable whatever their separator spacing and letter case.

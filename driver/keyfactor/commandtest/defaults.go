@@ -19,6 +19,7 @@ const (
 	DefaultCAHost        = "ca.kfpki.test"
 	DefaultCALogicalName = "KFPKI-Issuing-CA"    // RSA issuing CA; its certificate's CN equals the logical name (as AD CS does)
 	ECCALogicalName      = "KFPKI-EC-Issuing-CA" // EC P-256 issuing CA under the same root
+	DefaultCAEmail       = "pki@kfpki.test"      // E= in the EC issuing CA's subject
 	RootCAName           = "KFPKI Root CA"
 	DefaultTemplate      = "WebServer"         // CSR enrollment allowed, 30 days validity
 	ApprovalTemplate     = "WebServerApproval" // RequiresApproval=true
@@ -83,8 +84,10 @@ func defaultOAuthClients() []OAuthClient {
 func DefaultSeed() *Seed {
 	return &Seed{
 		CAs: []SeedCA{
-			{HostName: DefaultCAHost, LogicalName: DefaultCALogicalName, KeyType: "RSA", KeyBits: 2048},
-			{HostName: DefaultCAHost, LogicalName: ECCALogicalName, KeyType: "EC", KeyBits: 256},
+			// AD CS enterprise CA: its subject is CN plus the domain's DC= components.
+			{HostName: DefaultCAHost, LogicalName: DefaultCALogicalName, KeyType: "RSA", KeyBits: 2048, DomainComponents: []string{"kfpki", "test"}},
+			// A CA whose subject carries E= (emailAddress), which Go prints as a dotted OID.
+			{HostName: DefaultCAHost, LogicalName: ECCALogicalName, KeyType: "EC", KeyBits: 256, Email: DefaultCAEmail},
 		},
 		Templates: []SeedTemplate{
 			{CommonName: DefaultTemplate, DisplayName: "Web Server", AllowedEnrollmentTypes: EnrollmentTypeCSR | EnrollmentTypePFX, Validity: Duration(30 * 24 * time.Hour)},

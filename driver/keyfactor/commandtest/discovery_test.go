@@ -124,7 +124,7 @@ func TestEnrollmentPatternsProfile25(t *testing.T) {
 		ID                     int `json:"Id"`
 		Name                   string
 		Template               struct{ CommonName string }
-		CertificateAuthorities []struct{ Name string }
+		CertificateAuthorities []struct{ LogicalName string }
 	}
 	do(t, s, call{method: "GET", path: "/EnrollmentPatterns?" + url.Values{"QueryString": {`Name -eq "Web EC"`}}.Encode()}).decode(t, &ps)
 	if len(ps) != 1 || ps[0].Template.CommonName != DefaultTemplate || len(ps[0].CertificateAuthorities) != 1 {

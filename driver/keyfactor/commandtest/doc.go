@@ -8,7 +8,7 @@
 // PEM/DER/P7B, revocation with a CRL served at each leaf's distribution point, the classic
 // approval workflow, and the differences between Command 10, 11, 12, 24 and 25.
 //
-// Behaviour that the reference marks "inferred" (not evidenced against a real server) is
+// Behaviour not evidenced against a real server (no public source shows it) is
 // implemented the way an ASP.NET Core service would behave, and each such place says so in a
 // comment beginning "Inferred:".
 package commandtest

@@ -39,6 +39,7 @@ type templateEntry struct {
 	validity               time.Duration
 	keyType                string // "", "RSA" or "ECC"
 	minKeySize             int
+	staleTemplateFlag      bool // see SeedTemplate.StaleTemplateFlag
 }
 
 func (t *templateEntry) allowsCSR() bool { return t.allowedEnrollmentTypes&EnrollmentTypeCSR != 0 }
@@ -78,7 +79,7 @@ type certRecord struct {
 	metadata          map[string]string
 	requester         string
 	thumbprint        string // SHA-1, upper-case hex
-	serialHex         string // upper-case hex, no separators
+	serialHex         string // upper-case hex, no separators, as serialText spells it
 }
 
 // chain returns the certificate followed by its issuers up to the root.
@@ -99,7 +100,7 @@ func newCertRecord(cert *x509.Certificate, issuer *caEntry, now time.Time) *cert
 		importDate: now,
 		metadata:   map[string]string{},
 		thumbprint: strings.ToUpper(hex.EncodeToString(sum[:])),
-		serialHex:  strings.ToUpper(hex.EncodeToString(cert.SerialNumber.Bytes())),
+		serialHex:  serialText(cert.SerialNumber),
 	}
 }
 
@@ -281,6 +282,7 @@ func buildStore(seed *Seed, baseURL string, now time.Time) (*store, error) {
 			validity:               time.Duration(t.Validity),
 			keyType:                strings.ToUpper(t.KeyType),
 			minKeySize:             minKey,
+			staleTemplateFlag:      t.StaleTemplateFlag,
 		})
 	}
 	for i, m := range seed.MetadataFields {

@@ -10,7 +10,8 @@ type paging struct{ page, limit int }
 
 const defaultReturnLimit = 50
 
-// parsePaging reads PageReturned (1-based, default 1) and ReturnLimit (default 50).
+// parsePaging reads PageReturned (1-based, default 1) and ReturnLimit (default 50, as Keyfactor's
+// API docs give it for the paged collections).
 // Inferred: non-integers fail ASP.NET model binding (400); zero or negative values are rejected
 // rather than sent to SQL as a negative OFFSET.
 func parsePaging(q map[string]string) (paging, *badRequest) {

@@ -58,7 +58,7 @@ var caSchema = simpleSchema(
 )
 
 func (s *Server) handleListCAs(ar *apiRequest) {
-	queryList(ar, s.store.cas, caSchema, caModelOf)
+	queryList(ar, queryObjectCAs, s.store.cas, caSchema, caModelOf)
 }
 
 func (s *Server) handleGetCA(ar *apiRequest) {

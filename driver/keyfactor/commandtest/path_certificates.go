@@ -40,8 +40,8 @@ func init() {
 	str("SerialNumber", false, func(c *certRecord) (string, bool) { return c.serialHex, true })
 	str("Thumbprint", false, func(c *certRecord) (string, bool) { return c.thumbprint, true })
 	str("IssuedCN", false, func(c *certRecord) (string, bool) { return nonEmpty(c.cert.Subject.CommonName) })
-	str("IssuedDN", true, func(c *certRecord) (string, bool) { return nonEmpty(dotNetDN(c.cert.Subject)) })
-	str("IssuerDN", true, func(c *certRecord) (string, bool) { return nonEmpty(dotNetDN(c.cert.Issuer)) })
+	str("IssuedDN", true, func(c *certRecord) (string, bool) { return nonEmpty(dotNetDNCompact(c.cert.RawSubject)) })
+	str("IssuerDN", true, func(c *certRecord) (string, bool) { return nonEmpty(dotNetDNCompact(c.cert.RawIssuer)) })
 	str("IssuedOU", false, func(c *certRecord) (string, bool) {
 		return nonEmpty(strings.Join(c.cert.Subject.OrganizationalUnit, ", "))
 	})
@@ -120,15 +120,23 @@ var sortFields = []string{
 }
 
 func (s *Server) handleSearchCertificates(ar *apiRequest) {
-	q := queryValues(ar)
+	q := queryObject(ar, queryObjectCertificates)
 	page, bad := parsePaging(q)
 	if bad != nil {
 		writeError(ar.w, http.StatusBadRequest, bad.code, bad.message)
 		return
 	}
+	// IncludeRevoked/IncludeExpired belong to the pq object; includeMetadata and
+	// includeLocations are the action's own parameters (Keyfactor's Command 10 SDK sends
+	// pq.includeRevoked next to a bare includeMetadata).
+	simple := queryParams(ar)
 	var flags [4]bool
 	for i, name := range []string{"IncludeRevoked", "IncludeExpired", "IncludeMetadata", "IncludeLocations"} {
-		v, bad := parseQueryBool(q, name)
+		src := q
+		if i >= 2 {
+			src = simple
+		}
+		v, bad := parseQueryBool(src, name)
 		if bad != nil {
 			writeError(ar.w, http.StatusBadRequest, bad.code, bad.message)
 			return
@@ -234,7 +242,7 @@ func sortCerts(recs []*certRecord, field fieldDef, descending bool) {
 }
 
 func (s *Server) handleGetCertificate(ar *apiRequest) {
-	q := queryValues(ar)
+	q := queryParams(ar)
 	var mo modelOptions
 	var bad *badRequest
 	if mo.includeMetadata, bad = parseQueryBool(q, "IncludeMetadata"); bad == nil {

@@ -12,20 +12,20 @@ type csrContext struct {
 }
 
 type contextTemplate struct {
-	ID                int             `json:"Id"`
-	Name              string          `json:"Name"`
-	DisplayName       string          `json:"DisplayName"`
-	Forest            string          `json:"Forest"`
-	KeySize           string          `json:"KeySize"`
-	KeyType           *string         `json:"KeyType"`
-	RequiresApproval  bool            `json:"RequiresApproval"`
-	RFCEnforcement    bool            `json:"RFCEnforcement"`
-	CAs               []contextCA     `json:"CAs"`
-	EnrollmentFields  []struct{}      `json:"EnrollmentFields"`
-	MetadataFields    []metadataModel `json:"MetadataFields"`
-	Regexes           []struct{}      `json:"Regexes"`
-	ExtendedKeyUsages []ekuModel      `json:"ExtendedKeyUsages"`
-	Curve             *string         `json:"Curve"`
+	ID                int                     `json:"Id"`
+	Name              string                  `json:"Name"`
+	DisplayName       string                  `json:"DisplayName"`
+	Forest            string                  `json:"Forest"`
+	KeySize           string                  `json:"KeySize"`
+	KeyType           *string                 `json:"KeyType"`
+	RequiresApproval  bool                    `json:"RequiresApproval"`
+	RFCEnforcement    bool                    `json:"RFCEnforcement"`
+	CAs               []contextCA             `json:"CAs"`
+	EnrollmentFields  []struct{}              `json:"EnrollmentFields"`
+	MetadataFields    []templateMetadataModel `json:"MetadataFields"`
+	Regexes           []struct{}              `json:"Regexes"`
+	ExtendedKeyUsages []ekuModel              `json:"ExtendedKeyUsages"`
+	Curve             *string                 `json:"Curve"`
 }
 
 type contextCA struct {
@@ -51,9 +51,12 @@ func (s *Server) handleCSRContext(ar *apiRequest) {
 				continue
 			}
 			out.Templates = append(out.Templates, contextTemplate{
-				ID: t.id, Name: t.commonName, DisplayName: t.displayName, Forest: "kfpki.test",
+				// Keyfactor's API docs (GET Enrollment/CSR/Context/My, v10.5 and current)
+				// describe both Name and DisplayName as "the common name (short name) of the
+				// template", unlike GET /Templates, whose DisplayName is the display name.
+				ID: t.id, Name: t.commonName, DisplayName: t.commonName, Forest: "kfpki.test",
 				KeySize: strconv.Itoa(t.minKeySize), KeyType: optString(t.keyType), RequiresApproval: t.requiresApproval,
-				CAs: append([]contextCA{}, cas...), EnrollmentFields: []struct{}{}, MetadataFields: s.metadataModels(),
+				CAs: append([]contextCA{}, cas...), EnrollmentFields: []struct{}{}, MetadataFields: s.templateMetadataModels(t),
 				Regexes: []struct{}{}, ExtendedKeyUsages: leafEKUs,
 			})
 		}

@@ -108,7 +108,7 @@ func (s *Server) findForDownloadLocked(body *downloadRequest) (*certRecord, *bad
 		}
 		serial, issuer := strings.TrimSpace(*body.SerialNumber), normalizeDN(*body.IssuerDN)
 		for _, rec := range s.store.sortedCertsLocked() {
-			if strings.EqualFold(rec.serialHex, serial) && normalizeDN(dotNetDN(rec.cert.Issuer)) == issuer {
+			if strings.EqualFold(rec.serialHex, serial) && normalizeDN(dotNetDNCompact(rec.cert.RawIssuer)) == issuer {
 				return rec, nil
 			}
 		}

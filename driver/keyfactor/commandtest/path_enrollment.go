@@ -105,7 +105,7 @@ func (s *Server) handleEnrollCSR(ar *apiRequest) {
 	if s.profile >= Profile12 {
 		// forceEnroll (12.5+) only allows reusing a CSR Command generated; the simulator keeps
 		// no generated CSRs, so the flag is validated and otherwise has no effect.
-		if _, bad := parseQueryBool(queryValues(ar), "forceEnroll"); bad != nil {
+		if _, bad := parseQueryBool(queryParams(ar), "forceEnroll"); bad != nil {
 			writeError(ar.w, http.StatusBadRequest, bad.code, bad.message)
 			return
 		}
@@ -150,7 +150,7 @@ func (s *Server) handleEnrollCSR(ar *apiRequest) {
 			chain = chain[:1]
 		}
 		info.SerialNumber = &rec.serialHex
-		issuerDN := dotNetDN(rec.cert.Issuer)
+		issuerDN := dotNetDN(rec.cert.RawIssuer)
 		info.IssuerDN = &issuerDN
 		info.Thumbprint = &rec.thumbprint
 		info.KeyfactorID = rec.id

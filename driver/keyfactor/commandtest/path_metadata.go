@@ -23,7 +23,8 @@ type metadataModel struct {
 }
 
 // metadataModelOf renders a field. Inferred: DataType 1 String … 7 Email and Enrollment
-// 0 Optional / 1 Required, as the reference infers.
+// 0 Optional / 1 Required: the codes are not documented; this order follows the order Command's
+// UI lists the types and enrollment modes in.
 func metadataModelOf(m *metadataEntry) any {
 	enrollment := 0
 	if m.required {
@@ -36,10 +37,39 @@ func metadataModelOf(m *metadataEntry) any {
 	}
 }
 
-func (s *Server) metadataModels() []metadataModel {
-	out := make([]metadataModel, 0, len(s.store.metadata))
-	for _, m := range s.store.metadata {
-		out = append(out, metadataModelOf(m).(metadataModel))
+// templateMetadataModel is a metadata field as a template (GET /Templates/{id},
+// Context/My) or an enrollment pattern lists it: the template's settings for the field, which
+// it names by MetadataId, not the field's definition (Keyfactor's v25 SDK models
+// TemplatesTemplateMetadataFieldRequestResponseModel and
+// CSSCMSDataModelModelsTemplatesTemplateMetadataField; the pattern's model has no Id or
+// TemplateId). Inferred: Id numbers the template's rows; the simulator keeps no per-template
+// overrides, so DefaultValue and Enrollment repeat the field's own.
+type templateMetadataModel struct {
+	ID            *int    `json:"Id,omitempty"`
+	TemplateID    *int    `json:"TemplateId,omitempty"`
+	MetadataID    int     `json:"MetadataId"`
+	DefaultValue  *string `json:"DefaultValue"`
+	Validation    *string `json:"Validation"`
+	Enrollment    int     `json:"Enrollment"`
+	Message       *string `json:"Message"`
+	CaseSensitive bool    `json:"CaseSensitive"`
+}
+
+// templateMetadataModels lists every metadata field for template t (nil t: an enrollment
+// pattern, whose entries carry no Id or TemplateId).
+func (s *Server) templateMetadataModels(t *templateEntry) []templateMetadataModel {
+	out := make([]templateMetadataModel, 0, len(s.store.metadata))
+	for i, m := range s.store.metadata {
+		enrollment := 0
+		if m.required {
+			enrollment = 1
+		}
+		row := templateMetadataModel{MetadataID: m.id, DefaultValue: optString(m.defaultValue), Enrollment: enrollment}
+		if t != nil {
+			id, tid := t.id*1000+i+1, t.id
+			row.ID, row.TemplateID = &id, &tid
+		}
+		out = append(out, row)
 	}
 	return out
 }
@@ -51,7 +81,7 @@ var metadataSchema = simpleSchema(
 )
 
 func (s *Server) handleListMetadata(ar *apiRequest) {
-	queryList(ar, s.store.metadata, metadataSchema, metadataModelOf)
+	queryList(ar, queryObjectMetadata, s.store.metadata, metadataSchema, metadataModelOf)
 }
 
 // handleGetMetadata accepts an id or a name (not case sensitive), as Command does.

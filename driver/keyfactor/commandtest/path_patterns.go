@@ -8,27 +8,41 @@ import (
 
 // enrollmentPatternModel is one entry of GET /EnrollmentPatterns (Command 25.1+).
 type enrollmentPatternModel struct {
-	ID                     int             `json:"Id"`
-	Name                   string          `json:"Name"`
-	Description            *string         `json:"Description"`
-	Template               templateModel   `json:"Template"`
-	TemplateDefault        bool            `json:"TemplateDefault"`
-	UseADPermissions       bool            `json:"UseADPermissions"`
-	AssociatedRoles        []struct{}      `json:"AssociatedRoles"`
-	CertificateAuthorities []patternCA     `json:"CertificateAuthorities"`
-	AllowedEnrollmentTypes int             `json:"AllowedEnrollmentTypes"`
-	Regexes                []struct{}      `json:"Regexes"`
-	MetadataFields         []metadataModel `json:"MetadataFields"`
-	RestrictCAs            bool            `json:"RestrictCAs"`
-	Policies               *struct{}       `json:"Policies"`
-	Defaults               []struct{}      `json:"Defaults"`
-	EnrollmentFields       []struct{}      `json:"EnrollmentFields"`
+	ID                     int                     `json:"Id"`
+	Name                   string                  `json:"Name"`
+	Description            *string                 `json:"Description"`
+	Template               patternTemplate         `json:"Template"`
+	TemplateDefault        bool                    `json:"TemplateDefault"`
+	UseADPermissions       bool                    `json:"UseADPermissions"`
+	AssociatedRoles        []struct{}              `json:"AssociatedRoles"`
+	CertificateAuthorities []patternCA             `json:"CertificateAuthorities"`
+	AllowedEnrollmentTypes int                     `json:"AllowedEnrollmentTypes"`
+	Regexes                []struct{}              `json:"Regexes"`
+	MetadataFields         []templateMetadataModel `json:"MetadataFields"`
+	RestrictCAs            bool                    `json:"RestrictCAs"`
+	Policies               *struct{}               `json:"Policies"`
+	Defaults               []struct{}              `json:"Defaults"`
+	EnrollmentFields       []struct{}              `json:"EnrollmentFields"`
 }
 
-// patternCA names a CA a pattern may use. Inferred: Id plus the host\logical name.
+// patternTemplate is the short template summary a pattern carries (Keyfactor's v25 SDK model
+// EnrollmentPatternsEnrollmentPatternTemplateResponse), not the whole template.
+type patternTemplate struct {
+	ID                  int     `json:"Id"`
+	TemplateName        string  `json:"TemplateName"`
+	CommonName          string  `json:"CommonName"`
+	ConfigurationTenant string  `json:"ConfigurationTenant"`
+	RequiresApproval    bool    `json:"RequiresApproval"`
+	FriendlyName        *string `json:"FriendlyName"`
+}
+
+// patternCA is a CA a pattern may use (Keyfactor's v25 SDK model
+// EnrollmentPatternsEnrollmentPatternCAResponse).
 type patternCA struct {
-	ID   int    `json:"Id"`
-	Name string `json:"Name"`
+	ID                  int    `json:"Id"`
+	LogicalName         string `json:"LogicalName"`
+	HostName            string `json:"HostName"`
+	ConfigurationTenant string `json:"ConfigurationTenant"`
 }
 
 func (s *Server) patternModelOf(p *patternEntry) any {
@@ -37,14 +51,15 @@ func (s *Server) patternModelOf(p *patternEntry) any {
 		cas = s.store.cas
 	}
 	m := enrollmentPatternModel{
-		ID: p.id, Name: p.name, Template: templateModelOf(p.template).(templateModel),
+		ID: p.id, Name: p.name, Template: patternTemplate{ID: p.template.id, TemplateName: p.template.displayName, CommonName: p.template.commonName,
+			ConfigurationTenant: "kfpki.test", RequiresApproval: p.template.requiresApproval},
 		TemplateDefault: true, AssociatedRoles: []struct{}{}, CertificateAuthorities: []patternCA{},
 		AllowedEnrollmentTypes: p.template.allowedEnrollmentTypes, Regexes: []struct{}{},
-		MetadataFields: s.metadataModels(), RestrictCAs: len(p.cas) > 0, Defaults: []struct{}{},
+		MetadataFields: s.templateMetadataModels(nil), RestrictCAs: len(p.cas) > 0, Defaults: []struct{}{},
 		EnrollmentFields: []struct{}{},
 	}
 	for _, ca := range cas {
-		m.CertificateAuthorities = append(m.CertificateAuthorities, patternCA{ID: ca.id, Name: ca.qualifiedName()})
+		m.CertificateAuthorities = append(m.CertificateAuthorities, patternCA{ID: ca.id, LogicalName: ca.logicalName, HostName: ca.hostName, ConfigurationTenant: "kfpki.test"})
 	}
 	return m
 }
@@ -55,7 +70,7 @@ var patternSchema = simpleSchema(
 )
 
 func (s *Server) handleListPatterns(ar *apiRequest) {
-	queryList(ar, s.store.patterns, patternSchema, s.patternModelOf)
+	queryList(ar, queryObjectPatterns, s.store.patterns, patternSchema, s.patternModelOf)
 }
 
 func (s *Server) handleGetPattern(ar *apiRequest) {

@@ -57,10 +57,10 @@ func (s *Server) handleRevoke(ar *apiRequest) {
 		writeError(ar.w, http.StatusBadRequest, bad.code, bad.message)
 		return
 	}
-	if !s.profile.revokeReturnsContent() {
-		ar.w.WriteHeader(http.StatusNoContent) // Command 10 answers revoke with 204
-		return
-	}
+	// Every profile answers 200 with the id lists: Keyfactor's Command 10 SDK (generated from
+	// Command 10's swagger) returns ModelsRevocationRevocationResponse from this operation, and
+	// the v11+ docs document 200 with RevokedIds. (Older clients also accept 204, which no
+	// evidence ties to a Command version.)
 	writeJSON(ar.w, http.StatusOK, revokeResponse{RevokedIDs: revoked, SuspendedCerts: []suspendedCert{}})
 }
 

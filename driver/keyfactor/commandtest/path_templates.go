@@ -33,11 +33,11 @@ type templateModel struct {
 }
 
 type templateDetail struct {
-	MetadataFields   []metadataModel `json:"MetadataFields"`
-	TemplateDefaults []struct{}      `json:"TemplateDefaults"`
-	TemplatePolicy   *struct{}       `json:"TemplatePolicy"`
-	RFCEnforcement   bool            `json:"RFCEnforcement"`
-	Curve            *string         `json:"Curve"`
+	MetadataFields   []templateMetadataModel `json:"MetadataFields"`
+	TemplateDefaults []struct{}              `json:"TemplateDefaults"`
+	TemplatePolicy   *struct{}               `json:"TemplatePolicy"`
+	RFCEnforcement   bool                    `json:"RFCEnforcement"`
+	Curve            *string                 `json:"Curve"`
 }
 
 var leafEKUs = []ekuModel{
@@ -45,12 +45,20 @@ var leafEKUs = []ekuModel{
 	{ID: 2, Oid: "1.3.6.1.5.5.7.3.2", DisplayName: "Client Authentication"},
 }
 
-func templateModelOf(t *templateEntry) any {
+// templateModelOf renders a template of GET /Templates. From Command 25.1 the enrollment types
+// that decide are the enrollment pattern's (Keyfactor Command 25.1 docs, enrollment patterns);
+// Inferred: a template flagged StaleTemplateFlag then shows 0 in its own field, the value a
+// template imported before the upgrade is left with.
+func (s *Server) templateModelOf(t *templateEntry) any {
+	allowed := t.allowedEnrollmentTypes
+	if t.staleTemplateFlag && s.profile.enrollmentPatterns() {
+		allowed = 0
+	}
 	return templateModel{
 		ID: t.id, CommonName: t.commonName, TemplateName: t.displayName, Oid: t.oid,
 		KeySize: strconv.Itoa(t.minKeySize), KeyType: optString(t.keyType), ForestRoot: "kfpki.test",
 		ConfigurationTenant: "kfpki.test", EnrollmentFields: []struct{}{},
-		AllowedEnrollmentTypes: t.allowedEnrollmentTypes, TemplateRegexes: []struct{}{},
+		AllowedEnrollmentTypes: allowed, TemplateRegexes: []struct{}{},
 		AllowedRequesters: []string{}, DisplayName: t.displayName, RequiresApproval: t.requiresApproval,
 		KeyUsage: 0xA0, ExtendedKeyUsages: leafEKUs,
 	}
@@ -64,15 +72,15 @@ var templateSchema = simpleSchema(
 )
 
 func (s *Server) handleListTemplates(ar *apiRequest) {
-	queryList(ar, s.store.templates, templateSchema, templateModelOf)
+	queryList(ar, queryObjectTemplates, s.store.templates, templateSchema, s.templateModelOf)
 }
 
 func (s *Server) handleGetTemplate(ar *apiRequest) {
 	id, err := strconv.Atoi(ar.param)
 	for _, t := range s.store.templates {
 		if err == nil && t.id == id {
-			m := templateModelOf(t).(templateModel)
-			m.templateDetail = &templateDetail{MetadataFields: s.metadataModels(), TemplateDefaults: []struct{}{}}
+			m := s.templateModelOf(t).(templateModel)
+			m.templateDetail = &templateDetail{MetadataFields: s.templateMetadataModels(t), TemplateDefaults: []struct{}{}}
 			writeJSON(ar.w, http.StatusOK, m)
 			return
 		}

@@ -11,7 +11,7 @@ import (
 // pendingRequestModel is one entry of GET /Workflow/Certificates/Pending|Denied.
 type pendingRequestModel struct {
 	ID                   int               `json:"Id"`
-	CARequestID          int               `json:"CARequestId"`
+	CARequestID          string            `json:"CARequestId"` // a string in Keyfactor's v25 SDK model
 	CommonName           *string           `json:"CommonName"`
 	DistinguishedName    *string           `json:"DistinguishedName"`
 	SubmissionDate       stjTime           `json:"SubmissionDate"`
@@ -49,7 +49,7 @@ func caRequestID(req *requestRecord) int { return req.id - firstRequestID + 1 }
 func requestModel(req *requestRecord) pendingRequestModel {
 	m := pendingRequestModel{
 		ID:                   req.id,
-		CARequestID:          caRequestID(req),
+		CARequestID:          strconv.Itoa(caRequestID(req)),
 		SubmissionDate:       stjTime(req.submitted),
 		CertificateAuthority: req.ca.qualifiedName(),
 		Template:             req.template.commonName,
@@ -64,14 +64,14 @@ func requestModel(req *requestRecord) pendingRequestModel {
 	if cn := req.leaf.csr.Subject.CommonName; cn != "" {
 		m.CommonName = &cn
 	}
-	if dn := dotNetDN(req.leaf.csr.Subject); dn != "" {
+	if dn := dotNetDN(req.leaf.csr.RawSubject); dn != "" {
 		m.DistinguishedName = &dn
 	}
 	return m
 }
 
 func (s *Server) listRequests(ar *apiRequest, state int) {
-	page, bad := parsePaging(queryValues(ar))
+	page, bad := parsePaging(queryObject(ar, queryObjectWorkflow))
 	if bad != nil {
 		writeError(ar.w, http.StatusBadRequest, bad.code, bad.message)
 		return

@@ -38,6 +38,7 @@ type caEntry struct {
 	certID                 int    // inventory Id of the CA certificate
 	crlURL                 string // where this CA's CRL is served
 	crlNumber              atomic.Int64
+	leaves                 atomic.Int64 // leaves signed so far; every second one has a top-bit serial
 }
 
 // qualifiedName is the "host\logical" form Command uses in enrollment.
@@ -69,13 +70,17 @@ func generateKey(keyType string, bits int) (crypto.Signer, error) {
 }
 
 // randomSerial returns a positive 19-byte serial whose first byte is never zero, so its hex
-// form has a fixed length like AD CS serials.
-func randomSerial() (*big.Int, error) {
+// form has a fixed length like AD CS serials. With topBit the first byte's high bit is set, so
+// the DER INTEGER needs a leading 00 sign octet (see serialText).
+func randomSerial(topBit bool) (*big.Int, error) {
 	b := make([]byte, 19)
 	if _, err := rand.Read(b); err != nil {
 		return nil, err
 	}
 	b[0] = b[0]&0x3f | 0x40
+	if topBit {
+		b[0] |= 0x80
+	}
 	return new(big.Int).SetBytes(b), nil
 }
 
@@ -113,6 +118,7 @@ type caCertSpec struct {
 	parent         *caEntry // nil: self-signed
 	crlURLs        []string // where relying parties find the parent's CRL
 	maxPathLenZero bool
+	subject        *pkix.Name // nil: CN=commonName, O=simOrganization
 }
 
 // newCACertificate makes a CA key and its certificate, backdated an hour like the leaves.
@@ -121,7 +127,7 @@ func newCACertificate(spec caCertSpec, now time.Time) (*x509.Certificate, crypto
 	if err != nil {
 		return nil, nil, err
 	}
-	serial, err := randomSerial()
+	serial, err := randomSerial(false)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -131,7 +137,7 @@ func newCACertificate(spec caCertSpec, now time.Time) (*x509.Certificate, crypto
 	}
 	tmpl := &x509.Certificate{
 		SerialNumber:          serial,
-		Subject:               pkix.Name{CommonName: spec.commonName, Organization: []string{simOrganization}},
+		Subject:               caSubject(spec),
 		NotBefore:             now.Add(-time.Hour),
 		NotAfter:              now.AddDate(spec.years, 0, 0),
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature,
@@ -156,6 +162,46 @@ func newCACertificate(spec caCertSpec, now time.Time) (*x509.Certificate, crypto
 	return cert, key, nil
 }
 
+func caSubject(spec caCertSpec) pkix.Name {
+	if spec.subject != nil {
+		return *spec.subject
+	}
+	return pkix.Name{CommonName: spec.commonName, Organization: []string{simOrganization}}
+}
+
+// seedCASubject is the subject a seeded CA asks for: AD CS-like (CN and DC components) when it
+// names domain components, else CN and O, plus E when it names an e-mail address.
+func seedCASubject(seed SeedCA) *pkix.Name {
+	var rdns pkix.RDNSequence
+	add := func(oid asn1.ObjectIdentifier, value string) {
+		rdns = append(rdns, pkix.RelativeDistinguishedNameSET{{Type: oid, Value: value}})
+	}
+	if len(seed.DomainComponents) > 0 {
+		// Least specific first in the encoding, so .NET prints CN=…, DC=corp, DC=example, …
+		for i := len(seed.DomainComponents) - 1; i >= 0; i-- {
+			add(oidDomainComponent, seed.DomainComponents[i])
+		}
+	} else {
+		add(oidOrganization, simOrganization)
+	}
+	add(oidCommonName, seed.LogicalName)
+	if seed.Email != "" {
+		// IA5String, as RFC 5280 requires for emailAddress.
+		rdns = append(rdns, pkix.RelativeDistinguishedNameSET{{Type: oidEmailAddress, Value: asn1.RawValue{Tag: asn1.TagIA5String, Bytes: []byte(seed.Email)}}})
+	}
+	var name pkix.Name
+	name.FillFromRDNSequence(&rdns)
+	name.ExtraNames = name.Names
+	return &name
+}
+
+var (
+	oidCommonName      = asn1.ObjectIdentifier{2, 5, 4, 3}
+	oidOrganization    = asn1.ObjectIdentifier{2, 5, 4, 10}
+	oidEmailAddress    = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 1}
+	oidDomainComponent = asn1.ObjectIdentifier{0, 9, 2342, 19200300, 100, 1, 25}
+)
+
 // newRootCA creates the self-signed root of the issuing hierarchy.
 func newRootCA(baseURL string, now time.Time) (*caEntry, error) {
 	cert, key, err := newCACertificate(caCertSpec{commonName: RootCAName, keyType: "RSA", keyBits: 2048, years: 20}, now)
@@ -169,7 +215,7 @@ func newRootCA(baseURL string, now time.Time) (*caEntry, error) {
 func newIssuingCA(root *caEntry, seed SeedCA, baseURL string, now time.Time) (*caEntry, error) {
 	cert, key, err := newCACertificate(caCertSpec{
 		commonName: seed.LogicalName, keyType: seed.KeyType, keyBits: seed.KeyBits, years: 10,
-		parent: root, crlURLs: []string{root.crlURL}, maxPathLenZero: true,
+		parent: root, crlURLs: []string{root.crlURL}, maxPathLenZero: true, subject: seedCASubject(seed),
 	}, now)
 	if err != nil {
 		return nil, err
@@ -196,7 +242,7 @@ type leafRequest struct {
 
 // issueLeaf signs a leaf for req. It does not touch the inventory, so it runs outside the lock.
 func (ca *caEntry) issueLeaf(req leafRequest, now time.Time) (*x509.Certificate, error) {
-	serial, err := randomSerial()
+	serial, err := randomSerial(ca.leaves.Add(1)%2 == 0)
 	if err != nil {
 		return nil, err
 	}

@@ -7,8 +7,8 @@ type Profile int
 
 // Supported version profiles.
 const (
-	Profile10 Profile = 10 // AD (Basic) auth only; revoke answers 204; reason 7 = remove from CRL
-	Profile11 Profile = 11 // OAuth bearer tokens accepted; revoke answers 200 with id lists
+	Profile10 Profile = 10 // AD (Basic) auth only; reason 7 = remove from CRL
+	Profile11 Profile = 11 // OAuth bearer tokens accepted
 	Profile12 Profile = 12 // forceEnroll query parameter on CSR enrollment
 	Profile24 Profile = 24 // un-prefixed query names in docs; sort-field validation observed
 	Profile25 Profile = 25 // enrollment patterns, EnrollmentPatternId, reason 8, WorkflowInstanceId fields
@@ -50,9 +50,6 @@ func (p Profile) productVersion() string {
 
 // bearerAuth reports whether the profile accepts OAuth bearer tokens (Command 11+).
 func (p Profile) bearerAuth() bool { return p >= Profile11 }
-
-// revokeReturnsContent reports whether revoke answers 200 with id lists (11+) or 204 (10).
-func (p Profile) revokeReturnsContent() bool { return p >= Profile11 }
 
 // enrollmentPatterns reports whether /EnrollmentPatterns and EnrollmentPatternId exist (25.1+).
 func (p Profile) enrollmentPatterns() bool { return p >= Profile25 }

@@ -17,7 +17,7 @@ func TestProfiles(t *testing.T) {
 		patterns       bool
 		workflowFields bool
 	}{
-		{Profile10, "10.5.0.0", false, http.StatusNoContent, 7, false, false},
+		{Profile10, "10.5.0.0", false, http.StatusOK, 7, false, false},
 		{Profile11, "11.6.0.0", true, http.StatusOK, 7, false, false},
 		{Profile12, "12.5.0.0", true, http.StatusOK, 7, false, false},
 		{Profile24, "24.4.0.0", true, http.StatusOK, 7, false, false},

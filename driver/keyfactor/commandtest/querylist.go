@@ -31,10 +31,10 @@ func intField(name string, get func(any) int) simpleField {
 	return simpleField{name: name, kind: kindInt, get: func(it any) fieldValue { return fieldValue{num: int64(get(it))} }}
 }
 
-// queryList answers a paged, PQL-filtered list of inventory items (CAs, templates, metadata
-// fields, patterns all accept the pq.* parameters).
-func queryList[T any](ar *apiRequest, items []T, schema querySchema, render func(T) any) {
-	q := queryValues(ar)
+// queryList answers a paged, PQL-filtered list of inventory items, reading the query object
+// bound under prefix (see queryObject).
+func queryList[T any](ar *apiRequest, prefix string, items []T, schema querySchema, render func(T) any) {
+	q := queryObject(ar, prefix)
 	page, bad := parsePaging(q)
 	if bad != nil {
 		writeError(ar.w, http.StatusBadRequest, bad.code, bad.message)

@@ -144,11 +144,13 @@ func TestRevokeHoldAndRelease(t *testing.T) {
 	}
 }
 
-func TestRevokeProfile10Answers204(t *testing.T) {
+func TestRevokeProfile10AnswersWithBody(t *testing.T) {
 	s := newTestServer(t, WithProfile(Profile10))
 	_, id := enrollOK(t, s, map[string]any{})
 	r := do(t, s, call{method: "POST", path: "/Certificates/Revoke", body: map[string]any{"CertificateIds": []int{id}, "Reason": 0, "Comment": "c"}})
-	if r.status != http.StatusNoContent || len(r.body) != 0 {
+	var out struct{ RevokedIds []int }
+	r.decode(t, &out)
+	if r.status != http.StatusOK || len(out.RevokedIds) != 1 || out.RevokedIds[0] != id {
 		t.Fatalf("%d %q", r.status, r.body)
 	}
 }

@@ -19,6 +19,8 @@ type apiRequest struct {
 	param string // the {id} segment, if the route has one
 	fault Fault  // the fault taken for this request (only Disposition reaches handlers)
 	now   time.Time
+	// plusIsLiteral: "+" in the query string is a plus sign, not a space (see query).
+	plusIsLiteral bool
 }
 
 type route struct {
@@ -165,7 +167,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, rel string) {
 		writePermissionDenied(w, who)
 		return
 	}
-	rt.handle(s, &apiRequest{w: w, r: r, who: who, param: param, fault: fault, now: time.Now()})
+	rt.handle(s, &apiRequest{w: w, r: r, who: who, param: param, fault: fault, now: time.Now(), plusIsLiteral: s.profile == Profile10})
 }
 
 // writeUnauthorized answers 401 with an empty body and the challenges Command's IIS offers.
@@ -237,7 +239,7 @@ func decodeBody(ar *apiRequest, v any) bool {
 		writeError(ar.w, http.StatusBadRequest, codeInvalidRequest, "A request body is required.")
 		return false
 	}
-	if err := json.Unmarshal(body, v); err != nil {
+	if err := json.Unmarshal(escapeRawControlChars(body), v); err != nil {
 		var typeErr *json.UnmarshalTypeError
 		if errors.As(err, &typeErr) && typeErr.Field != "" {
 			writeError(ar.w, http.StatusBadRequest, codeInvalidRequest,
@@ -248,19 +250,4 @@ func decodeBody(ar *apiRequest, v any) bool {
 		return false
 	}
 	return true
-}
-
-// queryValues indexes the query string by parameter name with any "xxx." prefix removed,
-// lower-cased: ASP.NET binds pq.queryString, queryString and QueryString to the same property.
-func queryValues(ar *apiRequest) map[string]string {
-	out := map[string]string{}
-	for name, vals := range ar.r.URL.Query() {
-		if i := strings.LastIndexByte(name, '.'); i >= 0 {
-			name = name[i+1:]
-		}
-		if len(vals) > 0 {
-			out[strings.ToLower(name)] = vals[0]
-		}
-	}
-	return out
 }

@@ -38,6 +38,12 @@ type SeedCA struct {
 	KeyBits     int    `json:"KeyBits"` // RSA modulus size (default 2048) or EC curve size 256/384 (default 256)
 	// AllowedEnrollmentTypes defaults to CSR|PFX.
 	AllowedEnrollmentTypes int `json:"AllowedEnrollmentTypes"`
+	// DomainComponents, when set, make the CA's subject CN=<LogicalName>,DC=…,DC=… (most
+	// specific first) without O=, as AD CS names an enterprise CA after its Active Directory
+	// domain (an enterprise CA in corp.example.com is "CN=<name>, DC=corp, DC=example, DC=com").
+	DomainComponents []string `json:"DomainComponents"`
+	// Email, when set, adds E=<Email> (emailAddress) to the CA's subject.
+	Email string `json:"Email"`
 }
 
 // SeedTemplate is a certificate template as Command lists it.
@@ -49,6 +55,10 @@ type SeedTemplate struct {
 	Validity               Duration `json:"Validity"`   // e.g. "720h"
 	KeyType                string   `json:"KeyType"`    // "" any, "RSA" or "ECC"
 	MinKeySize             int      `json:"MinKeySize"` // RSA modulus bits; default 2048 for RSA keys
+	// StaleTemplateFlag (Command 25 only): GET /Templates shows AllowedEnrollmentTypes 0 for
+	// this template while its enrollment pattern still allows AllowedEnrollmentTypes, as after an
+	// upgrade to 25.1, where enrollment settings moved from templates to enrollment patterns.
+	StaleTemplateFlag bool `json:"StaleTemplateFlag"`
 }
 
 // SeedMetadataField is a metadata field definition.

@@ -138,7 +138,7 @@ func (s *Server) setupTLS(addr net.Addr) (*tls.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	caSerial, err := randomSerial()
+	caSerial, err := randomSerial(false)
 	if err != nil {
 		return nil, err
 	}
@@ -164,7 +164,7 @@ func (s *Server) setupTLS(addr net.Addr) (*tls.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	serial, err := randomSerial()
+	serial, err := randomSerial(false)
 	if err != nil {
 		return nil, err
 	}

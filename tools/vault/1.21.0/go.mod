@@ -1,6 +1,6 @@
 // Builds the real Vault server binary the end-to-end and compatibility tests run against.
 // Kept apart from the plugin's module so the plugin's dependency graph stays small.
-module github.com/kfpki/vault-plugin-secrets-keyfactor/tools/vault
+module github.com/kfpki/vault-plugin-secrets-keyfactor/tools/vault/1.21.0
 
 go 1.25.1
 

@@ -1,0 +1,24 @@
+package pkicompat
+
+import (
+	"context"
+
+	"github.com/hashicorp/vault/sdk/logical"
+)
+
+// VersionedFactory is Factory for a plugin binary that knows its release version (a semantic
+// version with a leading "v", e.g. v1.2.0). The engine reports it to Vault as its running version
+// (logical.PluginVersion), so `vault plugin register -version`, `vault secrets enable
+// -plugin-version`, `vault secrets list -detailed` and `vault plugin reload` work as for
+// HashiCorp's own external plugins; Vault refuses to register the binary under another version.
+func VersionedFactory(provider Provider, version string) logical.Factory {
+	factory := Factory(provider)
+	return func(ctx context.Context, conf *logical.BackendConfig) (logical.Backend, error) {
+		lb, err := factory(ctx, conf)
+		if err != nil {
+			return nil, err
+		}
+		lb.(*backend).RunningVersion = version
+		return lb, nil
+	}
+}
