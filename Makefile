@@ -25,7 +25,7 @@ GO_SOURCES := $(shell find . -name '*.go' -not -path './.cache/*' -not -path './
 # 0.8.x understands Go 1.26.
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all build release vault check test test-all-versions compat-test-older-versions unit-test compat-test test-ha bench bench-go demo dev fmt clean
+.PHONY: all build release vault check test test-all-versions compat-test-older-versions unit-test compat-test test-ha bench bench-go fuzz demo dev fmt clean
 
 all: build
 
@@ -100,6 +100,20 @@ bench: build $(VAULT_BIN)
 ## bench-go: the Go microbenchmarks (driver, simulator, engine)
 bench-go:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+## fuzz: every Fuzz target of the packages that parse foreign input, FUZZTIME each (-fuzz takes
+## one target per run). Findings land in the package's testdata/fuzz and replay in every go test.
+FUZZTIME     ?= 20s
+FUZZFLAGS    ?= -parallel=2
+FUZZ_PACKAGES := ./pkicompat ./driver/keyfactor
+
+fuzz:
+	@set -e; for pkg in $(FUZZ_PACKAGES); do \
+	  for target in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "== $$pkg $$target ($(FUZZTIME))"; \
+	    $(GO) test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) $(FUZZFLAGS) $$pkg; \
+	  done; \
+	done
 
 ## demo: simulator + Vault dev + plugin, configure, issue one certificate, print it, stop everything
 demo: build $(VAULT_BIN)

@@ -29,7 +29,7 @@ func newKey(t testing.TB) *ecdsa.PrivateKey {
 	return testcerts.ECKey(t)
 }
 
-func newTestPKI(t *testing.T) *testPKI {
+func newTestPKI(t testing.TB) *testPKI {
 	t.Helper()
 	p := &testPKI{rootKey: newKey(t), issuingKey: newKey(t)}
 	now := time.Now()
@@ -49,7 +49,7 @@ func newTestPKI(t *testing.T) *testPKI {
 	return p
 }
 
-func (p *testPKI) leaf(t *testing.T, pub crypto.PublicKey, cn string, serial int64, cdp ...string) *x509.Certificate {
+func (p *testPKI) leaf(t testing.TB, pub crypto.PublicKey, cn string, serial int64, cdp ...string) *x509.Certificate {
 	t.Helper()
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: cn}, DNSNames: []string{cn},
@@ -83,14 +83,14 @@ func pemOf(c *x509.Certificate) []byte {
 }
 
 // p7b builds a certificates-only PKCS#7 bundle, as Command's P7B download returns.
-func p7b(t *testing.T, certs ...*x509.Certificate) []byte {
+func p7b(t testing.TB, certs ...*x509.Certificate) []byte {
 	t.Helper()
 	return testcerts.CertsOnlyPKCS7(t, certs...)
 }
 
 // fakeCommand serves handler as a plain-HTTP Command for unit tests of parsing and mapping; the
 // real simulator covers behaviour end to end.
-func fakeCommand(t *testing.T, handler http.HandlerFunc, overrides map[string]interface{}) (*keyfactorDriver, *httptest.Server) {
+func fakeCommand(t testing.TB, handler http.HandlerFunc, overrides map[string]interface{}) (*keyfactorDriver, *httptest.Server) {
 	t.Helper()
 	srv := httptest.NewServer(handler)
 	t.Cleanup(srv.Close)
