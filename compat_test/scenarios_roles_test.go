@@ -86,5 +86,19 @@ func roleScenarios() []scenario {
 			{name: "read deleted role", want: 404, op: logical.ReadOperation, path: "roles/web"},
 			{name: "list no roles", want: 404, op: logical.ListOperation, path: "roles/"},
 		}},
+		// Vault's storage refuses keys holding ".."; native answers that refusal with 400
+		// "relative paths not supported" on every path that takes a role name.
+		{name: "roles: names with ..", steps: []step{
+			writeRole("web", webRole),
+			{name: "write role a..b", want: 400, op: logical.UpdateOperation, path: "roles/a..b", data: webRole},
+			{name: "read role a..b", want: 400, op: logical.ReadOperation, path: "roles/a..b"},
+			{name: "patch role a..b", want: 400, op: logical.PatchOperation, path: "roles/a..b", data: map[string]interface{}{"ttl": "1h"}},
+			{name: "delete role a..b", want: 400, op: logical.DeleteOperation, path: "roles/a..b"},
+			{name: "issue a..b", want: 400, op: logical.UpdateOperation, path: "issue/a..b", data: map[string]interface{}{"common_name": "a.example.com"}},
+			{name: "sign a..b", want: 400, op: logical.UpdateOperation, path: "sign/a..b", data: map[string]interface{}{"common_name": "a.example.com"}},
+			{name: "issuer-scoped issue a..b", want: 400, op: logical.UpdateOperation, path: "issuer/default/issue/a..b", data: map[string]interface{}{"common_name": "a.example.com"}},
+			{name: "sign-verbatim a..b", want: 400, op: logical.UpdateOperation, path: "sign-verbatim/a..b", data: map[string]interface{}{"common_name": "a.example.com"}},
+			{name: "role web still there", op: logical.ReadOperation, path: "roles/web"},
+		}},
 	}
 }

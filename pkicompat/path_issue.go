@@ -113,7 +113,7 @@ func (b *backend) handleIssue(ctx context.Context, req *logical.Request, d *fram
 	if roleName != "" || mode != modeSignVerbatim {
 		r, err := b.roleForIssue(ctx, req.Storage, roleName)
 		if err != nil {
-			return nil, err
+			return respond(err)
 		}
 		if r == nil {
 			return logical.ErrorResponse(fmt.Sprintf("unknown role: %s", roleName)), nil

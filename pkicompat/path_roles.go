@@ -102,14 +102,20 @@ func (b *backend) pathRoleRead(ctx context.Context, req *logical.Request, d *fra
 		return logical.ErrorResponse("missing role name"), nil
 	}
 	role, err := getRole(ctx, req.Storage, name)
-	if err != nil || role == nil {
-		return nil, err
+	if err != nil {
+		return respond(err)
+	}
+	if role == nil {
+		return nil, nil
 	}
 	return &logical.Response{Data: role.responseData()}, nil
 }
 
 func (b *backend) pathRoleDelete(ctx context.Context, req *logical.Request, d *framework.FieldData) (*logical.Response, error) {
 	name := d.Get("name").(string)
+	if err := checkRoleName(name); err != nil {
+		return respond(err)
+	}
 	if err := req.Storage.Delete(ctx, roleStoragePrefix+name); err != nil {
 		return nil, fmt.Errorf("deleting role %q: %w", name, err)
 	}
@@ -127,7 +133,7 @@ func (b *backend) pathRoleWrite(ctx context.Context, req *logical.Request, d *fr
 func (b *backend) pathRolePatch(ctx context.Context, req *logical.Request, d *framework.FieldData) (*logical.Response, error) {
 	old, err := getRole(ctx, req.Storage, d.Get("name").(string))
 	if err != nil {
-		return nil, err
+		return respond(err)
 	}
 	if old == nil {
 		return logical.ErrorResponse(errPatchMissingRole), nil
@@ -185,7 +191,7 @@ func (b *backend) storeRole(ctx context.Context, req *logical.Request, d *framew
 	}
 
 	if err := putRole(ctx, req.Storage, name, role); err != nil {
-		return nil, err
+		return respond(err)
 	}
 	b.storedRoles.evict(name)
 	resp := &logical.Response{Data: role.responseData()}

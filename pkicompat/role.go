@@ -3,6 +3,7 @@ package pkicompat
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/vault/sdk/logical"
@@ -87,6 +88,9 @@ type roleEntry struct {
 // completed with the native upgrade defaults (wildcards allowed, issuer "default", CN validations
 // "email,hostname").
 func getRole(ctx context.Context, s logical.Storage, name string) (*roleEntry, error) {
+	if err := checkRoleName(name); err != nil {
+		return nil, Invalid("failed to load role %s: %s", name, err.Error())
+	}
 	role, err := getJSON[roleEntry](ctx, s, roleStoragePrefix+name, fmt.Sprintf("role %q", name))
 	if err != nil {
 		// A role of Keyfactor's older plugin not yet migrated (read on a node that does not
@@ -105,7 +109,21 @@ func getRole(ctx context.Context, s logical.Storage, name string) (*roleEntry, e
 
 // putRole stores a role under its native key.
 func putRole(ctx context.Context, s logical.Storage, name string, role *roleEntry) error {
+	if err := checkRoleName(name); err != nil {
+		return err
+	}
 	return putJSON(ctx, s, roleStoragePrefix+name, fmt.Sprintf("role %q", name), role)
+}
+
+// checkRoleName refuses a role name Vault's storage refuses as a key: one holding "..". Native
+// PKI answers such names with Vault's storage error, which Vault turns into 400 "relative paths
+// not supported". Through a plugin's storage the same error arrives as plain text and Vault would
+// answer 500, so the name is refused here first, with native's text.
+func checkRoleName(name string) error {
+	if strings.Contains(name, "..") {
+		return Invalid("%s", logical.ErrRelativePath.Error())
+	}
+	return nil
 }
 
 // upgradeDefaults fills fields an entry may lack with the values native PKI gives a stored role

@@ -82,6 +82,7 @@ func TestBadInputThroughThePlugin(t *testing.T) {
 	cases := []struct {
 		name       string
 		setup      func(p *mountedPlugin, srv *commandtest.Server)
+		op         logical.Operation // Update when empty
 		path       string
 		data       map[string]interface{}
 		wantStatus int
@@ -144,6 +145,76 @@ func TestBadInputThroughThePlugin(t *testing.T) {
 			data:       map[string]interface{}{"common_name": "www.example.com"},
 			wantStatus: http.StatusBadGateway,
 			wantText:   []string{"Keyfactor Command", "401"},
+		},
+		{
+			// Native answers Vault's storage refusal of ".." with 400; the plugin must not 500.
+			name:       "role name with .. (write)",
+			setup:      func(p *mountedPlugin, srv *commandtest.Server) { p.configure(srv, commandtest.DefaultPassword) },
+			op:         logical.UpdateOperation,
+			path:       "roles/a..b",
+			data:       map[string]interface{}{"common_name": "www.example.com", "allowed_domains": "example.com"},
+			wantStatus: http.StatusBadRequest,
+			wantText:   []string{"relative paths not supported"},
+		},
+		{
+			// Native answers Vault's storage refusal of ".." with 400; the plugin must not 500.
+			name:       "role name with .. (read)",
+			setup:      func(p *mountedPlugin, srv *commandtest.Server) { p.configure(srv, commandtest.DefaultPassword) },
+			op:         logical.ReadOperation,
+			path:       "roles/a..b",
+			data:       map[string]interface{}{"common_name": "www.example.com", "allowed_domains": "example.com"},
+			wantStatus: http.StatusBadRequest,
+			wantText:   []string{"failed to load role a..b: relative paths not supported"},
+		},
+		{
+			// Native answers Vault's storage refusal of ".." with 400; the plugin must not 500.
+			name:       "role name with .. (delete)",
+			setup:      func(p *mountedPlugin, srv *commandtest.Server) { p.configure(srv, commandtest.DefaultPassword) },
+			op:         logical.DeleteOperation,
+			path:       "roles/a..b",
+			data:       map[string]interface{}{"common_name": "www.example.com", "allowed_domains": "example.com"},
+			wantStatus: http.StatusBadRequest,
+			wantText:   []string{"relative paths not supported"},
+		},
+		{
+			// Native answers Vault's storage refusal of ".." with 400; the plugin must not 500.
+			name:       "role name with .. (patch)",
+			setup:      func(p *mountedPlugin, srv *commandtest.Server) { p.configure(srv, commandtest.DefaultPassword) },
+			op:         logical.PatchOperation,
+			path:       "roles/a..b",
+			data:       map[string]interface{}{"common_name": "www.example.com", "allowed_domains": "example.com"},
+			wantStatus: http.StatusBadRequest,
+			wantText:   []string{"failed to load role a..b: relative paths not supported"},
+		},
+		{
+			// Native answers Vault's storage refusal of ".." with 400; the plugin must not 500.
+			name:       "role name with .. (issue)",
+			setup:      func(p *mountedPlugin, srv *commandtest.Server) { p.configure(srv, commandtest.DefaultPassword) },
+			op:         logical.UpdateOperation,
+			path:       "issue/a..b",
+			data:       map[string]interface{}{"common_name": "www.example.com", "allowed_domains": "example.com"},
+			wantStatus: http.StatusBadRequest,
+			wantText:   []string{"failed to load role a..b: relative paths not supported"},
+		},
+		{
+			// Native answers Vault's storage refusal of ".." with 400; the plugin must not 500.
+			name:       "role name with .. (sign)",
+			setup:      func(p *mountedPlugin, srv *commandtest.Server) { p.configure(srv, commandtest.DefaultPassword) },
+			op:         logical.UpdateOperation,
+			path:       "sign/a..b",
+			data:       map[string]interface{}{"common_name": "www.example.com", "allowed_domains": "example.com"},
+			wantStatus: http.StatusBadRequest,
+			wantText:   []string{"failed to load role a..b: relative paths not supported"},
+		},
+		{
+			// Native answers Vault's storage refusal of ".." with 400; the plugin must not 500.
+			name:       "role name with .. (issuer-scoped issue)",
+			setup:      func(p *mountedPlugin, srv *commandtest.Server) { p.configure(srv, commandtest.DefaultPassword) },
+			op:         logical.UpdateOperation,
+			path:       "issuer/default/issue/a..b",
+			data:       map[string]interface{}{"common_name": "www.example.com", "allowed_domains": "example.com"},
+			wantStatus: http.StatusBadRequest,
+			wantText:   []string{"failed to load role a..b: relative paths not supported"},
 		},
 		{
 			name: "Command unreachable",
@@ -234,7 +305,11 @@ func TestBadInputThroughThePlugin(t *testing.T) {
 			} else {
 				tc.setup(p, srv)
 			}
-			status, msg := p.do(logical.UpdateOperation, path, data)
+			op := tc.op
+			if op == "" {
+				op = logical.UpdateOperation
+			}
+			status, msg := p.do(op, path, data)
 			t.Logf("answer: %d %s", status, msg)
 			if status != tc.wantStatus {
 				t.Fatalf("status %d (%s), want %d", status, msg, tc.wantStatus)

@@ -15,7 +15,11 @@ import (
 // the plugin binary's, and the native-versus-plugin comparison) mounts engines this way.
 type Mount struct {
 	Backend logical.Backend
+	// Storage is the mount's storage, for tests that inspect it directly. The backend and
+	// Handle see it through a logical.StorageView, as Vault hands every mount its storage, so
+	// keys Vault refuses (holding "..") are refused here too.
 	Storage *logical.InmemStorage
+	view    logical.Storage
 	// MountPoint is set on every request (native PKI builds some URLs from it); may be "".
 	MountPoint string
 }
@@ -49,22 +53,23 @@ func NewMountWithLogger(t testing.TB, factory logical.Factory, storage *logical.
 		system = SystemView()
 	}
 	ctx := context.Background()
+	view := logical.NewStorageView(storage, "")
 	b, err := factory(ctx, &logical.BackendConfig{
-		Logger: logger, System: system, Config: map[string]string{}, StorageView: storage,
+		Logger: logger, System: system, Config: map[string]string{}, StorageView: view,
 	})
 	if err != nil {
 		t.Fatalf("mounting: factory: %v", err)
 	}
-	if err := b.Initialize(ctx, &logical.InitializationRequest{Storage: storage}); err != nil {
+	if err := b.Initialize(ctx, &logical.InitializationRequest{Storage: view}); err != nil {
 		t.Fatalf("mounting: initialize: %v", err)
 	}
 	t.Cleanup(func() { b.Cleanup(ctx) })
-	return &Mount{Backend: b, Storage: storage}
+	return &Mount{Backend: b, Storage: storage, view: view}
 }
 
 // Handle sends one request to the backend and returns it with the backend's answer.
 func (m *Mount) Handle(op logical.Operation, path string, data map[string]interface{}) (*logical.Request, *logical.Response, error) {
-	req := &logical.Request{Operation: op, Path: path, Data: data, Storage: m.Storage, MountPoint: m.MountPoint}
+	req := &logical.Request{Operation: op, Path: path, Data: data, Storage: m.view, MountPoint: m.MountPoint}
 	resp, err := m.Backend.HandleRequest(context.Background(), req)
 	return req, resp, err
 }
