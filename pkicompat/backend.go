@@ -50,6 +50,8 @@ type backend struct {
 	leaseTTLs     mountLeaseTTLs
 	storedIssuers storedIssuers
 	storedRoles   storedRoles
+
+	reconciler reconciler
 }
 
 func newBackend(provider Provider) *backend {
@@ -65,6 +67,7 @@ func newBackend(provider Provider) *backend {
 	paths = append(paths, b.tidyPaths()...)
 	paths = append(paths, b.caConfigPaths()...)
 	paths = append(paths, b.legacyBackupPaths()...)
+	paths = append(paths, b.reconcilePaths()...)
 
 	b.Backend = &framework.Backend{
 		Help:        strings.TrimSpace(backendHelp),

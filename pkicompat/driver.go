@@ -17,6 +17,10 @@ type (
 	ConnectionChecker = cadriver.ConnectionChecker
 	DefaultCANamer    = cadriver.DefaultCANamer
 	Closer            = cadriver.Closer
+	IssuedFinder      = cadriver.IssuedFinder
+	IssuedQuery       = cadriver.IssuedQuery
+	IssuedCertificate = cadriver.IssuedCertificate
+	NotIssuedError    = cadriver.NotIssuedError
 
 	Provider    = cadriver.Provider
 	FieldKind   = cadriver.FieldKind

@@ -190,6 +190,11 @@ func (b *backend) handleIssue(ctx context.Context, req *logical.Request, d *fram
 	}
 
 	op := b.startCAOperation(req, issueOperationName(mode), "role", ir.policy.roleName, "requested_ca", ir.target.ca, "requested_template", ir.target.template)
+	// Write-ahead: from here on the CA may issue even if this request never hears back.
+	intent, err := b.writeIntent(ctx, req, mode, ir, csr)
+	if err != nil {
+		return nil, err
+	}
 	signed, err := drv.Sign(ctx, &SignRequest{
 		CSR:            csr,
 		CA:             ir.target.ca,
@@ -202,6 +207,9 @@ func (b *backend) handleIssue(ctx context.Context, req *logical.Request, d *fram
 		NotAfter:       ir.notAfter,
 	})
 	if err != nil {
+		if caRefusedIssuance(err) {
+			b.settleIntent(ctx, req.Storage, intent)
+		}
 		return respond(op.failed(caError("sign", err)))
 	}
 	if err := checkSigned(signed, csr); err != nil {
@@ -211,6 +219,7 @@ func (b *backend) handleIssue(ctx context.Context, req *logical.Request, d *fram
 	if err != nil {
 		return nil, op.failed(err, "serial", serialFromCert(signed.Certificate), "certificate_id", signed.CertificateID)
 	}
+	b.settleIntent(ctx, req.Storage, intent)
 	op.succeeded("serial", serialFromCert(signed.Certificate), "ca", signed.CA, "certificate_id", signed.CertificateID)
 	return resp, nil
 }

@@ -43,7 +43,8 @@ func (r *revocationSyncer) due(now time.Time) bool {
 }
 
 // periodic is the backend's PeriodicFunc (Vault calls it about once a minute): the revocation
-// sync below, and auto-tidy when it is configured and due.
+// sync below, auto-tidy when it is configured and due, and reconciliation of unsettled
+// issuances (reconcile.go).
 func (b *backend) periodic(ctx context.Context, req *logical.Request) error {
 	if b.readOnlyNode() {
 		return nil
@@ -52,6 +53,7 @@ func (b *backend) periodic(ctx context.Context, req *logical.Request) error {
 	if err := b.tidy.autoTidyIfDue(ctx, req.Storage, now); err != nil {
 		return err
 	}
+	b.periodicReconcile(ctx, req.Storage)
 	if !b.revocationSync.due(now) {
 		return nil
 	}

@@ -33,6 +33,17 @@ const (
 	// revocationSyncKey holds, per issuer, when the last successful sync of revocations made
 	// in the CA started. Local storage, like the records it updates.
 	revocationSyncKey = "revocation-sync"
+	// reconcileConfigKey holds config/reconcile: what to do with certificates the CA issued but
+	// nobody received, and after how long.
+	reconcileConfigKey = "config/reconcile"
+	// reconcileLocalPrefix holds what reconciliation keeps per cluster, like the records it
+	// settles into: the intents and the status below.
+	reconcileLocalPrefix = "reconcile/"
+	// intentStoragePrefix + random id holds the intent of one issuance in flight or unsettled.
+	intentStoragePrefix = reconcileLocalPrefix + "intents/"
+	// reconcileStatusKey holds reconcile-status's counters, so they survive the plugin
+	// restarts that give reconciliation its work.
+	reconcileStatusKey = reconcileLocalPrefix + "status"
 
 	// Keys of Keyfactor's older plugin (hashicorp-vault-secretsengine v1.4.1), read once by the
 	// in-place upgrade (migrate_legacy.go) and then removed; its config and role/ entries use
@@ -49,7 +60,7 @@ const (
 )
 
 // localStoragePaths are kept per cluster, as native keeps certificate records.
-var localStoragePaths = []string{revokedStoragePrefix, certStoragePrefix, revocationSyncKey}
+var localStoragePaths = []string{revokedStoragePrefix, certStoragePrefix, revocationSyncKey, reconcileLocalPrefix}
 
 // getJSON reads the JSON entry at key; nil (and no error) when there is none. what names the
 // entry in errors.

@@ -70,6 +70,13 @@ func (e *CommandError) CAHTTPStatus() int { return e.HTTPStatus }
 // CAErrorCode is Command's ErrorCode, empty when it gave none (cadriver.CAAnswerError).
 func (e *CommandError) CAErrorCode() string { return e.ErrorCode }
 
+// NotIssued reports that Command refused the call with a 4xx (credentials, permissions, the
+// request itself): an enrollment refused that way issued nothing, so pkicompat can drop its
+// write-ahead intent at once. A 5xx or a broken answer leaves the outcome unknown.
+func (e *CommandError) NotIssued() bool {
+	return e.HTTPStatus >= http.StatusBadRequest && e.HTTPStatus < http.StatusInternalServerError
+}
+
 // errorPolicy says how one call maps Command's 400 and 404 answers: for some calls they are
 // the caller's mistake, for others Command's problem.
 type errorPolicy struct {

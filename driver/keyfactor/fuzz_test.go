@@ -2,6 +2,7 @@ package keyfactor
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
@@ -135,6 +136,7 @@ func FuzzSearchAnswer(f *testing.F) {
 	f.Add([]byte(`[null, {}, {"Id": 1e30}]`))
 	f.Add([]byte(`{"not":"a list"}`))
 	f.Add([]byte(`[`))
+	leafKeyHash := sha256.Sum256(leaf.RawSubjectPublicKeyInfo)
 	cmd := &cannedCommand{}
 	d, _ := fakeCommand(f, cmd.serve, nil)
 	f.Fuzz(func(t *testing.T, body []byte) {
@@ -148,6 +150,16 @@ func FuzzSearchAnswer(f *testing.F) {
 			// Certificate serials are positive integers (RFC 5280 4.1.2.2).
 			if r.SerialNumber == nil || r.SerialNumber.Sign() <= 0 {
 				t.Fatalf("revoked serial %v is not a positive integer", r.SerialNumber)
+			}
+		}
+		// Only certificates for the asked key come back, whatever Command sends.
+		found, err := d.FindIssued(ctx, &cadriver.IssuedQuery{Since: time.Unix(0, 0), Until: time.Now().Add(time.Hour), PublicKeySHA256: leafKeyHash[:], CommonName: "a.example.com"})
+		if err != nil {
+			checkDriverError(t, err)
+		}
+		for _, ic := range found {
+			if ic.Certificate == nil || sha256.Sum256(ic.Certificate.RawSubjectPublicKeyInfo) != leafKeyHash {
+				t.Fatalf("FindIssued returned a certificate for another key")
 			}
 		}
 		rec, err := d.findBySerialAndIssuer(ctx, leaf)

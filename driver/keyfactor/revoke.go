@@ -4,24 +4,29 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat/cadriver"
 )
 
-// revokeComment is sent with every revocation: Command documents Comment as required, and
+// revokeComment is sent when the engine gives none: Command documents Comment as required, and
 // native PKI's revoke takes no comment of its own.
 const revokeComment = "Revoked through the Vault Keyfactor secrets engine"
-
-// revokeReasonUnspecified is RFC 5280's and Command's code 0: native PKI's revoke takes no
-// reason, so none is sent.
-const revokeReasonUnspecified = 0
 
 // Revoke revokes one certificate (POST /Certificates/Revoke), found by its Keyfactor id or, when
 // that is unknown, by serial number and issuer.
 func (d *keyfactorDriver) Revoke(ctx context.Context, req *cadriver.RevokeRequest) (*cadriver.RevokeResponse, error) {
 	if req == nil {
 		return nil, cadriver.Invalid("no certificate to revoke")
+	}
+	// RFC 5280 codes 0-6 are Command's codes too; 8-10 have no Command revocation equivalent.
+	if req.Reason < 0 || req.Reason > 6 {
+		return nil, cadriver.Invalid("revocation reason %d is not supported by Keyfactor Command (use 0-6)", req.Reason)
+	}
+	comment := strings.TrimSpace(req.Comment)
+	if comment == "" {
+		comment = revokeComment
 	}
 	id, err := d.certificateID(ctx, req.CertificateID, req.Certificate)
 	if err != nil {
@@ -34,8 +39,8 @@ func (d *keyfactorDriver) Revoke(ctx context.Context, req *cadriver.RevokeReques
 		path:   []string{"Certificates", "Revoke"},
 		body: revokeRequest{
 			CertificateIDs: []int64{id},
-			Reason:         revokeReasonUnspecified,
-			Comment:        revokeComment,
+			Reason:         req.Reason,
+			Comment:        comment,
 			EffectiveDate:  effective.Format("2006-01-02T15:04:05.000Z"),
 		},
 	}

@@ -57,7 +57,7 @@ func TestRevokeAnswers(t *testing.T) {
 			if tc.wantPending && !strings.Contains(resp.Message, "needs approval") {
 				t.Errorf("pending message %q", resp.Message)
 			}
-			if len(got.CertificateIDs) != 1 || got.CertificateIDs[0] != 5 || got.Reason != revokeReasonUnspecified || got.Comment != revokeComment {
+			if len(got.CertificateIDs) != 1 || got.CertificateIDs[0] != 5 || got.Reason != 0 || got.Comment != revokeComment {
 				t.Errorf("request %+v", got)
 			}
 			if _, err := time.Parse("2006-01-02T15:04:05.000Z", got.EffectiveDate); err != nil {

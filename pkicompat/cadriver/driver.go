@@ -69,10 +69,15 @@ type SignResponse struct {
 
 // RevokeRequest identifies the certificate to revoke. CertificateID is set when the engine
 // stored it at issuance; otherwise the driver finds the certificate by serial and issuer.
-// Native PKI's revoke takes no reason, so none crosses the seam.
 type RevokeRequest struct {
 	Certificate   *x509.Certificate
 	CertificateID string
+	// Reason is an RFC 5280 CRLReason code. Native PKI's revoke takes none, so it is 0
+	// (unspecified) except when the engine revokes on its own account: superseded (4) for a
+	// certificate the CA issued but nobody received.
+	Reason int
+	// Comment is recorded with the revocation where the CA keeps one; empty means the driver's.
+	Comment string
 }
 
 // RevokeResponse reports the CA's answer to a revocation.

@@ -1,8 +1,10 @@
 package commandtest
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -14,6 +16,12 @@ type Fault struct {
 	Endpoint       string        `json:"Endpoint"`       // "METHOD /Path" relative to the API path, e.g. "POST /Enrollment/CSR"; "" = every API request
 	Times          int           `json:"Times"`          // how many matching requests it applies to; 0 = until ClearFaults
 	Latency        time.Duration `json:"Latency"`        // added before answering (JSON: nanoseconds)
+	// AnswerLatency handles the request at once (an enrollment issues its certificate) and holds
+	// the answer back; a client that gives up meanwhile gets nothing, but the work is done.
+	// Inferred: ASP.NET Core only signals HttpContext.RequestAborted when the client goes away
+	// (Microsoft docs, "HttpContext.RequestAborted"); a handler that has submitted the request to
+	// its CA does not undo it, so a slow Command completes enrollments its client timed out on.
+	AnswerLatency time.Duration `json:"AnswerLatency"`
 	Status         int           `json:"Status"`         // answer this status with Body instead of handling the request
 	Body           string        `json:"Body"`           // body sent with Status
 	DropConnection bool          `json:"DropConnection"` // close the connection without answering (after reading the request)
@@ -143,25 +151,74 @@ func (f *Fault) UnmarshalJSON(b []byte) error {
 	type plain Fault
 	var aux struct {
 		plain
-		Latency json.RawMessage `json:"Latency"`
+		Latency       json.RawMessage `json:"Latency"`
+		AnswerLatency json.RawMessage `json:"AnswerLatency"`
 	}
 	if err := json.Unmarshal(b, &aux); err != nil {
 		return err
 	}
 	*f = Fault(aux.plain)
-	f.Latency = 0
-	if len(aux.Latency) == 0 || string(aux.Latency) == "null" {
-		return nil
+	var err error
+	if f.Latency, err = faultDuration("Latency", aux.Latency); err != nil {
+		return err
 	}
-	var d Duration
-	if err := json.Unmarshal(aux.Latency, &d); err != nil {
-		return fmt.Errorf("Latency: %w", err)
+	f.AnswerLatency, err = faultDuration("AnswerLatency", aux.AnswerLatency)
+	return err
+}
+
+// faultDuration reads a duration given as nanoseconds (time.Duration's own JSON) or as a Go
+// duration string such as "250ms".
+func faultDuration(field string, raw json.RawMessage) (time.Duration, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return 0, nil
 	}
 	var ns int64
-	if json.Unmarshal(aux.Latency, &ns) == nil {
-		f.Latency = time.Duration(ns) // a bare number is nanoseconds, like time.Duration's own JSON
-		return nil
+	if json.Unmarshal(raw, &ns) == nil {
+		return time.Duration(ns), nil
 	}
-	f.Latency = time.Duration(d)
-	return nil
+	var d Duration
+	if err := json.Unmarshal(raw, &d); err != nil {
+		return 0, fmt.Errorf("%s: %w", field, err)
+	}
+	return time.Duration(d), nil
+}
+
+// heldAnswer buffers a handler's answer so it can be sent after AnswerLatency, or never when
+// the client has gone by then.
+type heldAnswer struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (h *heldAnswer) Header() http.Header { return h.header }
+func (h *heldAnswer) WriteHeader(status int) {
+	if h.status == 0 {
+		h.status = status
+	}
+}
+func (h *heldAnswer) Write(b []byte) (int, error) {
+	if h.status == 0 {
+		h.status = http.StatusOK
+	}
+	return h.body.Write(b)
+}
+
+// sendAfter waits delay (or until the client is gone) and then sends the held answer to w.
+func (h *heldAnswer) sendAfter(w http.ResponseWriter, r *http.Request, delay time.Duration) {
+	t := time.NewTimer(delay)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-r.Context().Done():
+		return
+	}
+	for k, v := range h.header {
+		w.Header()[k] = v
+	}
+	if h.status == 0 {
+		h.status = http.StatusOK
+	}
+	w.WriteHeader(h.status)
+	_, _ = w.Write(h.body.Bytes())
 }

@@ -247,3 +247,18 @@ func BenchmarkEnrollCSR(b *testing.B) {
 		}
 	})
 }
+
+// TestFaultDurationsFromJSON: the admin endpoint takes both latencies as nanoseconds or as Go
+// duration strings.
+func TestFaultDurationsFromJSON(t *testing.T) {
+	var f Fault
+	if err := json.Unmarshal([]byte(`{"Endpoint":"POST /Enrollment/CSR","Latency":5,"AnswerLatency":"1.5s"}`), &f); err != nil {
+		t.Fatal(err)
+	}
+	if f.Latency != 5 || f.AnswerLatency != 1500*time.Millisecond || f.Endpoint != "POST /Enrollment/CSR" {
+		t.Fatalf("decoded %+v", f)
+	}
+	if err := json.Unmarshal([]byte(`{"AnswerLatency":"soon"}`), &f); err == nil || !strings.Contains(err.Error(), "AnswerLatency") {
+		t.Fatalf("bad AnswerLatency: %v", err)
+	}
+}

@@ -132,6 +132,11 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, rel string) {
 	if faulted && s.applyFault(w, r, fault) {
 		return
 	}
+	if faulted && fault.AnswerLatency > 0 {
+		held := &heldAnswer{header: w.Header().Clone()}
+		defer held.sendAfter(w, r, fault.AnswerLatency)
+		w = held
+	}
 
 	// Inferred: IIS authenticates before the application sees the request, so bad credentials
 	// win over a missing header or an unknown route.
