@@ -13,15 +13,15 @@ import (
 // Fault changes how matching API requests are answered. Faults apply in the order injected:
 // a request takes the first fault that matches it and still has uses left.
 type Fault struct {
-	Endpoint       string        `json:"Endpoint"`       // "METHOD /Path" relative to the API path, e.g. "POST /Enrollment/CSR"; "" = every API request
-	Times          int           `json:"Times"`          // how many matching requests it applies to; 0 = until ClearFaults
-	Latency        time.Duration `json:"Latency"`        // added before answering (JSON: nanoseconds)
+	Endpoint string        `json:"Endpoint"` // "METHOD /Path" relative to the API path, e.g. "POST /Enrollment/CSR"; "" = every API request
+	Times    int           `json:"Times"`    // how many matching requests it applies to; 0 = until ClearFaults
+	Latency  time.Duration `json:"Latency"`  // added before answering (JSON: nanoseconds)
 	// AnswerLatency handles the request at once (an enrollment issues its certificate) and holds
 	// the answer back; a client that gives up meanwhile gets nothing, but the work is done.
 	// Inferred: ASP.NET Core only signals HttpContext.RequestAborted when the client goes away
 	// (Microsoft docs, "HttpContext.RequestAborted"); a handler that has submitted the request to
 	// its CA does not undo it, so a slow Command completes enrollments its client timed out on.
-	AnswerLatency time.Duration `json:"AnswerLatency"`
+	AnswerLatency  time.Duration `json:"AnswerLatency"`
 	Status         int           `json:"Status"`         // answer this status with Body instead of handling the request
 	Body           string        `json:"Body"`           // body sent with Status
 	DropConnection bool          `json:"DropConnection"` // close the connection without answering (after reading the request)
