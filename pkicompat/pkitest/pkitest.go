@@ -55,6 +55,8 @@ type Server struct {
 	pendingRevoke                                  bool
 	pendingSignID                                  string
 	validity                                       time.Duration
+	loseAnswers                                    int
+	findErr                                        error
 
 	signRequests   []pkicompat.SignRequest
 	revokeRequests []pkicompat.RevokeRequest
@@ -297,6 +299,10 @@ func (s *Server) sign(req *pkicompat.SignRequest, defaultCA, defaultTemplate str
 	id := strconv.Itoa(s.nextID)
 	s.nextID++
 	s.issued[id] = &issuedCert{id: id, ca: ca.name, cert: cert}
+	if s.loseAnswers > 0 {
+		s.loseAnswers--
+		return nil, &pkicompat.UnavailableError{Message: "the CA did not answer in time", Timeout: true}
+	}
 	return &pkicompat.SignResponse{
 		Certificate:   cert,
 		Chain:         []*x509.Certificate{ca.issuing, ca.root},
