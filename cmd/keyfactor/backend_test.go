@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/x509"
 	"encoding/pem"
+	"fmt"
 	"net"
 	"net/http"
 	"os"
@@ -74,26 +75,29 @@ func (p *mountedPlugin) countCerts() int {
 	return len(keys)
 }
 
+// badInputCase is one request of TestBadInputThroughThePlugin and the answer it must get.
+type badInputCase struct {
+	name       string
+	setup      func(p *mountedPlugin, srv *commandtest.Server)
+	op         logical.Operation // Update when empty
+	path       string
+	data       map[string]interface{}
+	wantStatus int
+	wantText   []string
+	// Config writes: tls serves Command over HTTPS; configWith builds the written config
+	// from the server (path is then "config").
+	tls        bool
+	configWith func(srv *commandtest.Server) map[string]interface{}
+	// secret must not appear in the answer (a sensitive field's value).
+	secret string
+}
+
 // TestBadInputThroughThePlugin: every bad input of the walking skeleton gets a clear answer
 // from the assembled plugin — 4xx naming the caller's mistake, 5xx naming Command for Command's
 // failures — without a panic, without storing anything, and without echoing the password.
 func TestBadInputThroughThePlugin(t *testing.T) {
 	const wrongPassword = "not-the-Passw0rd"
-	cases := []struct {
-		name       string
-		setup      func(p *mountedPlugin, srv *commandtest.Server)
-		op         logical.Operation // Update when empty
-		path       string
-		data       map[string]interface{}
-		wantStatus int
-		wantText   []string
-		// Config writes: tls serves Command over HTTPS; configWith builds the written config
-		// from the server (path is then "config").
-		tls        bool
-		configWith func(srv *commandtest.Server) map[string]interface{}
-		// secret must not appear in the answer (a sensitive field's value).
-		secret string
-	}{
+	cases := []badInputCase{
 		{
 			name:       "unknown role",
 			setup:      func(p *mountedPlugin, srv *commandtest.Server) { p.configure(srv, commandtest.DefaultPassword) },
@@ -145,76 +149,6 @@ func TestBadInputThroughThePlugin(t *testing.T) {
 			data:       map[string]interface{}{"common_name": "www.example.com"},
 			wantStatus: http.StatusBadGateway,
 			wantText:   []string{"Keyfactor Command", "401"},
-		},
-		{
-			// Native answers Vault's storage refusal of ".." with 400; the plugin must not 500.
-			name:       "role name with .. (write)",
-			setup:      func(p *mountedPlugin, srv *commandtest.Server) { p.configure(srv, commandtest.DefaultPassword) },
-			op:         logical.UpdateOperation,
-			path:       "roles/a..b",
-			data:       map[string]interface{}{"common_name": "www.example.com", "allowed_domains": "example.com"},
-			wantStatus: http.StatusBadRequest,
-			wantText:   []string{"relative paths not supported"},
-		},
-		{
-			// Native answers Vault's storage refusal of ".." with 400; the plugin must not 500.
-			name:       "role name with .. (read)",
-			setup:      func(p *mountedPlugin, srv *commandtest.Server) { p.configure(srv, commandtest.DefaultPassword) },
-			op:         logical.ReadOperation,
-			path:       "roles/a..b",
-			data:       map[string]interface{}{"common_name": "www.example.com", "allowed_domains": "example.com"},
-			wantStatus: http.StatusBadRequest,
-			wantText:   []string{"failed to load role a..b: relative paths not supported"},
-		},
-		{
-			// Native answers Vault's storage refusal of ".." with 400; the plugin must not 500.
-			name:       "role name with .. (delete)",
-			setup:      func(p *mountedPlugin, srv *commandtest.Server) { p.configure(srv, commandtest.DefaultPassword) },
-			op:         logical.DeleteOperation,
-			path:       "roles/a..b",
-			data:       map[string]interface{}{"common_name": "www.example.com", "allowed_domains": "example.com"},
-			wantStatus: http.StatusBadRequest,
-			wantText:   []string{"relative paths not supported"},
-		},
-		{
-			// Native answers Vault's storage refusal of ".." with 400; the plugin must not 500.
-			name:       "role name with .. (patch)",
-			setup:      func(p *mountedPlugin, srv *commandtest.Server) { p.configure(srv, commandtest.DefaultPassword) },
-			op:         logical.PatchOperation,
-			path:       "roles/a..b",
-			data:       map[string]interface{}{"common_name": "www.example.com", "allowed_domains": "example.com"},
-			wantStatus: http.StatusBadRequest,
-			wantText:   []string{"failed to load role a..b: relative paths not supported"},
-		},
-		{
-			// Native answers Vault's storage refusal of ".." with 400; the plugin must not 500.
-			name:       "role name with .. (issue)",
-			setup:      func(p *mountedPlugin, srv *commandtest.Server) { p.configure(srv, commandtest.DefaultPassword) },
-			op:         logical.UpdateOperation,
-			path:       "issue/a..b",
-			data:       map[string]interface{}{"common_name": "www.example.com", "allowed_domains": "example.com"},
-			wantStatus: http.StatusBadRequest,
-			wantText:   []string{"failed to load role a..b: relative paths not supported"},
-		},
-		{
-			// Native answers Vault's storage refusal of ".." with 400; the plugin must not 500.
-			name:       "role name with .. (sign)",
-			setup:      func(p *mountedPlugin, srv *commandtest.Server) { p.configure(srv, commandtest.DefaultPassword) },
-			op:         logical.UpdateOperation,
-			path:       "sign/a..b",
-			data:       map[string]interface{}{"common_name": "www.example.com", "allowed_domains": "example.com"},
-			wantStatus: http.StatusBadRequest,
-			wantText:   []string{"failed to load role a..b: relative paths not supported"},
-		},
-		{
-			// Native answers Vault's storage refusal of ".." with 400; the plugin must not 500.
-			name:       "role name with .. (issuer-scoped issue)",
-			setup:      func(p *mountedPlugin, srv *commandtest.Server) { p.configure(srv, commandtest.DefaultPassword) },
-			op:         logical.UpdateOperation,
-			path:       "issuer/default/issue/a..b",
-			data:       map[string]interface{}{"common_name": "www.example.com", "allowed_domains": "example.com"},
-			wantStatus: http.StatusBadRequest,
-			wantText:   []string{"failed to load role a..b: relative paths not supported"},
 		},
 		{
 			name: "Command unreachable",
@@ -289,6 +223,30 @@ func TestBadInputThroughThePlugin(t *testing.T) {
 			wantText:   []string{"client_key"},
 			secret:     pastedKey,
 		},
+	}
+	// Role names holding "..": native answers Vault's storage refusal with 400 on every path that
+	// takes a role; the plugin must not answer 500.
+	for _, c := range []struct {
+		op         logical.Operation
+		path, text string
+	}{
+		{logical.UpdateOperation, "roles/a..b", "relative paths not supported"},
+		{logical.ReadOperation, "roles/a..b", "failed to load role a..b: relative paths not supported"},
+		{logical.DeleteOperation, "roles/a..b", "relative paths not supported"},
+		{logical.PatchOperation, "roles/a..b", "failed to load role a..b: relative paths not supported"},
+		{logical.UpdateOperation, "issue/a..b", "failed to load role a..b: relative paths not supported"},
+		{logical.UpdateOperation, "sign/a..b", "failed to load role a..b: relative paths not supported"},
+		{logical.UpdateOperation, "issuer/default/issue/a..b", "failed to load role a..b: relative paths not supported"},
+	} {
+		cases = append(cases, badInputCase{
+			name:       fmt.Sprintf("role name with .. (%s %s)", c.op, c.path),
+			setup:      func(p *mountedPlugin, srv *commandtest.Server) { p.configure(srv, commandtest.DefaultPassword) },
+			op:         c.op,
+			path:       c.path,
+			data:       map[string]interface{}{"common_name": "www.example.com", "allowed_domains": "example.com"},
+			wantStatus: http.StatusBadRequest,
+			wantText:   []string{c.text},
+		})
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
