@@ -106,3 +106,39 @@ func TestIssuanceLeavesNoIntent(t *testing.T) {
 		t.Fatalf("intents left: %v %v", keys, err)
 	}
 }
+
+// TestIntentRecordsTheRequest: the write-ahead intent of an issuance whose answer was lost holds
+// what reconciliation searches by (CA, time, the key's hash) and what an operator needs to know
+// (role, template, requester, issue or sign), and no key material.
+func TestIntentRecordsTheRequest(t *testing.T) {
+	h := newHarness(t)
+	h.configure(nil)
+	h.webRole(map[string]interface{}{"template": "WebServer", "key_type": "ec", "key_bits": 256})
+	h.ca.LoseAnswers(1)
+	csr, _ := newCSR(t, "lost.example.com", "lost.example.com")
+	before := time.Now().Add(-time.Second)
+	mustFail(t, h.write("sign/web", map[string]interface{}{"common_name": "lost.example.com", "csr": csr}), http.StatusGatewayTimeout, "")
+
+	keys, err := h.storage.List(h.ctx, "reconcile/intents/")
+	if err != nil || len(keys) != 1 {
+		t.Fatalf("intents: %v %v", keys, err)
+	}
+	entry, err := h.storage.Get(h.ctx, "reconcile/intents/"+keys[0])
+	if err != nil || entry == nil {
+		t.Fatal(err)
+	}
+	var intent map[string]interface{}
+	if err := json.Unmarshal(entry.Value, &intent); err != nil {
+		t.Fatal(err)
+	}
+	requested, _ := time.Parse(time.RFC3339Nano, intent["requested_at"].(string))
+	if intent["mode"] != "sign" || intent["role"] != "web" || intent["template"] != "WebServer" ||
+		intent["common_name"] != "lost.example.com" || len(intent["public_key_sha256"].(string)) != 64 || requested.Before(before) {
+		t.Fatalf("intent %v", intent)
+	}
+	for _, secret := range []string{"private_key", "csr", "certificate"} {
+		if _, ok := intent[secret]; ok {
+			t.Fatalf("intent holds %s", secret)
+		}
+	}
+}
