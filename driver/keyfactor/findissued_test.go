@@ -119,3 +119,13 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestNotIssued: only Command's 4xx refusals say that an enrollment issued nothing; a 5xx or a
+// broken 200 answer leaves the outcome unknown, so pkicompat keeps its intent.
+func TestNotIssued(t *testing.T) {
+	for status, want := range map[int]bool{400: true, 401: true, 403: true, 404: true, 200: false, 500: false, 502: false, 503: false} {
+		if got := (&CommandError{HTTPStatus: status}).NotIssued(); got != want {
+			t.Errorf("HTTP %d: NotIssued %v, want %v", status, got, want)
+		}
+	}
+}
