@@ -101,20 +101,15 @@ bench: build $(VAULT_BIN)
 bench-go:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
-## fuzz: every Fuzz target of the packages that parse foreign input, FUZZTIME each (-fuzz takes
-## one target per run; minimizing a new input is capped so it cannot eat the whole FUZZTIME).
+## fuzz: every Fuzz target of the packages that parse foreign input, FUZZTIME each (see
+## tools/fuzz.sh; minimizing a new input is capped so it cannot eat the whole FUZZTIME).
 ## Findings land in the package's testdata/fuzz and replay in every go test.
 FUZZTIME     ?= 20s
 FUZZFLAGS    ?= -parallel=2 -fuzzminimizetime=200x
 FUZZ_PACKAGES := ./pkicompat ./driver/keyfactor
 
 fuzz:
-	@set -e; for pkg in $(FUZZ_PACKAGES); do \
-	  for target in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
-	    echo "== $$pkg $$target ($(FUZZTIME))"; \
-	    $(GO) test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) $(FUZZFLAGS) $$pkg; \
-	  done; \
-	done
+	GO=$(GO) FUZZTIME=$(FUZZTIME) FUZZFLAGS="$(FUZZFLAGS)" sh tools/fuzz.sh $(FUZZ_PACKAGES)
 
 ## demo: simulator + Vault dev + plugin, configure, issue one certificate, print it, stop everything
 demo: build $(VAULT_BIN)
