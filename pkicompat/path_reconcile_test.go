@@ -142,3 +142,14 @@ func TestIntentRecordsTheRequest(t *testing.T) {
 		}
 	}
 }
+
+// TestReconcilePathsDocumentThemselves: vault path-help works for the reconciliation paths.
+func TestReconcilePathsDocumentThemselves(t *testing.T) {
+	h := newHarness(t)
+	for _, path := range []string{"config/reconcile", "reconcile", "reconcile-status"} {
+		r := h.do("help", path, nil)
+		if r.err != nil || r.resp == nil || r.resp.Data["help"] == nil {
+			t.Fatalf("help for %q: %v", path, r.errorText())
+		}
+	}
+}
