@@ -3,6 +3,7 @@ package pkicompat
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 
@@ -89,7 +90,7 @@ type roleEntry struct {
 // "email,hostname").
 func getRole(ctx context.Context, s logical.Storage, name string) (*roleEntry, error) {
 	if err := checkRoleName(name); err != nil {
-		return nil, Invalid("failed to load role %s: %s", name, err.Error())
+		return nil, logical.CodedError(http.StatusBadRequest, fmt.Sprintf("failed to load role %s: %s", name, err.Error()))
 	}
 	role, err := getJSON[roleEntry](ctx, s, roleStoragePrefix+name, fmt.Sprintf("role %q", name))
 	if err != nil {
@@ -116,12 +117,13 @@ func putRole(ctx context.Context, s logical.Storage, name string, role *roleEntr
 }
 
 // checkRoleName refuses a role name Vault's storage refuses as a key: one holding "..". Native
-// PKI answers such names with Vault's storage error, which Vault turns into 400 "relative paths
-// not supported". Through a plugin's storage the same error arrives as plain text and Vault would
-// answer 500, so the name is refused here first, with native's text.
+// PKI returns Vault's storage error, which Vault answers with 400 "relative paths not supported"
+// (an error, not an error response: Vault wraps its text as it wraps any backend error). Through
+// a plugin's storage the same error arrives as plain text and Vault would answer 500, so the
+// name is refused here first, as a coded error with native's text.
 func checkRoleName(name string) error {
 	if strings.Contains(name, "..") {
-		return Invalid("%s", logical.ErrRelativePath.Error())
+		return logical.CodedError(http.StatusBadRequest, logical.ErrRelativePath.Error())
 	}
 	return nil
 }
