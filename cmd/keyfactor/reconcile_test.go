@@ -51,8 +51,7 @@ func (p *mountedPlugin) configureForReconcile(srv *commandtest.Server) {
 
 // request sends one request and returns the response data (nil on error) with the status.
 func (p *mountedPlugin) request(op logical.Operation, path string, data map[string]interface{}) (int, map[string]interface{}) {
-	req := &logical.Request{Operation: op, Path: path, Data: data, Storage: p.storage, MountPoint: "kf/"}
-	resp, err := p.backend.HandleRequest(context.Background(), req)
+	req, resp, err := p.mount.Handle(op, path, data)
 	status, rerr := logical.RespondErrorCommon(req, resp, err)
 	if rerr != nil {
 		logical.AdjustErrorStatusCode(&status, rerr)
@@ -142,7 +141,7 @@ func (p *mountedPlugin) figures(t *testing.T, srv *commandtest.Server, returned 
 	f := reconcileFigures{returnedToClients: returned, recordedInVault: p.countCerts()}
 	for _, c := range commandInventory(t, srv) {
 		f.issuedByCommand++
-		entry, err := p.storage.Get(context.Background(), "certs/"+c.serialKey)
+		entry, err := p.mount.Storage.Get(context.Background(), "certs/"+c.serialKey)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -164,6 +163,7 @@ func TestReconcileSettlesIssuancesCommandAnsweredTooLate(t *testing.T) {
 	srv := commandtest.NewServer()
 	t.Cleanup(srv.Close)
 	p := newPlugin(t)
+	p.mount.MountPoint = "kf/"
 	p.configureForReconcile(srv)
 
 	const slowIssue, slowSign, fine = 6, 4, 3
@@ -261,7 +261,7 @@ func TestReconcileIntentLifecycle(t *testing.T) {
 		t.Fatalf("dropped connection: %d, %v intents left, want 1", status, pending())
 	}
 	time.Sleep(1100 * time.Millisecond)
-	if _, err := p.backend.HandleRequest(context.Background(), &logical.Request{Operation: logical.RollbackOperation, Storage: p.storage}); err != nil {
+	if _, _, err := p.mount.Handle(logical.RollbackOperation, "", nil); err != nil {
 		t.Fatalf("rollback: %v", err)
 	}
 	_, st := p.request(logical.ReadOperation, "reconcile-status", nil)
