@@ -22,38 +22,45 @@ func (e *Env) InjectSimFault(ctx context.Context, f commandtest.Fault) error {
 	if err != nil {
 		return err
 	}
-	return e.simAdmin(ctx, http.MethodPost, "faults", body)
+	_, err = e.simAdmin(ctx, http.MethodPost, "faults", body)
+	return err
 }
 
 // ClearSimFaults removes every injected fault (DELETE /_sim/faults).
 func (e *Env) ClearSimFaults(ctx context.Context) error {
-	return e.simAdmin(ctx, http.MethodDelete, "faults", nil)
+	_, err := e.simAdmin(ctx, http.MethodDelete, "faults", nil)
+	return err
 }
 
-func (e *Env) simAdmin(ctx context.Context, method, path string, body []byte) error {
+// simAdmin sends one request to the simulator's admin API (/_sim/<path>) and returns the body of
+// its 200 answer.
+func (e *Env) simAdmin(ctx context.Context, method, path string, body []byte) ([]byte, error) {
 	client, err := e.commandClient()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	u, err := url.JoinPath(e.Sim.AdminURL, path)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	req, err := http.NewRequestWithContext(ctx, method, u, bytes.NewReader(body))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := client.Do(req)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer resp.Body.Close()
-	answer, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s %s: status %d: %s", method, u, resp.StatusCode, answer)
+	answer, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("%s %s: status %d: %s", method, u, resp.StatusCode, answer)
+	}
+	return answer, nil
 }
 
 // KillPlugin sends SIGKILL to every running process of the plugin binary Vault started from
