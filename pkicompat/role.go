@@ -89,8 +89,8 @@ type roleEntry struct {
 // completed with the native upgrade defaults (wildcards allowed, issuer "default", CN validations
 // "email,hostname").
 func getRole(ctx context.Context, s logical.Storage, name string) (*roleEntry, error) {
-	if err := checkRoleName(name); err != nil {
-		return nil, logical.CodedError(http.StatusBadRequest, fmt.Sprintf("failed to load role %s: %s", name, err.Error()))
+	if err := checkRoleNameToLoad(name); err != nil {
+		return nil, err
 	}
 	role, err := getJSON[roleEntry](ctx, s, roleStoragePrefix+name, fmt.Sprintf("role %q", name))
 	if err != nil {
@@ -124,6 +124,14 @@ func putRole(ctx context.Context, s logical.Storage, name string, role *roleEntr
 func checkRoleName(name string) error {
 	if strings.Contains(name, "..") {
 		return logical.CodedError(http.StatusBadRequest, logical.ErrRelativePath.Error())
+	}
+	return nil
+}
+
+// checkRoleNameToLoad is checkRoleName with native's text for a role read.
+func checkRoleNameToLoad(name string) error {
+	if err := checkRoleName(name); err != nil {
+		return logical.CodedError(http.StatusBadRequest, fmt.Sprintf("failed to load role %s: %s", name, err.Error()))
 	}
 	return nil
 }

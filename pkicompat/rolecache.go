@@ -44,6 +44,9 @@ func (c *storedRoles) evictKey(key string) {
 
 // roleForIssue is getRole for the issuance path, served from memory after the first read.
 func (b *backend) roleForIssue(ctx context.Context, s logical.Storage, name string) (*roleEntry, error) {
+	if err := checkRoleNameToLoad(name); err != nil {
+		return nil, err
+	}
 	c := &b.storedRoles
 	c.mu.Lock()
 	entry, cached := c.raw[name]
