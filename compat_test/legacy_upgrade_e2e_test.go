@@ -83,8 +83,12 @@ func TestUpgradeFromOlderPluginInPlace(t *testing.T) {
 		t.Fatalf("fixture: the older plugin lists %d certificates, want %d", len(certsBefore), len(issued))
 	}
 
-	// The upgrade, as Vault documents it for every plugin.
+	// The upgrade, as Vault documents it for a plugin that reports its version: registered without
+	// -version, Vault records the binary under the version it reports, beside the older plugin's
+	// unversioned entry, so the mount is pointed at that version before the reload.
 	mustVault(t, env, "plugin", "register", "-sha256="+env.PluginSHA256, "-command="+realvault.PluginName, "secret", realvault.PluginName)
+	version := reportedPluginVersion(t, env)
+	mustVault(t, env, "secrets", "tune", "-plugin-version="+version, "keyfactor")
 	mustVault(t, env, "plugin", "reload", "-plugin="+realvault.PluginName)
 	waitForMigratedMount(t, env)
 
@@ -184,7 +188,10 @@ func TestUpgradeFromOlderPluginInPlace(t *testing.T) {
 	// Rolling back: the older entries restored, the older binary registered and reloaded; it
 	// finds its certificates under its own keys again.
 	mustVault(t, env, "write", "-force", "keyfactor/legacy-backup/restore")
-	mustVault(t, env, "plugin", "register", "-sha256="+legacySHA, "-command=keyfactor-legacy", "secret", realvault.PluginName)
+	// The older binary reports no version, so it can be registered under one for the mount to
+	// point at (a mount cannot be tuned back to "unversioned").
+	mustVault(t, env, "plugin", "register", "-sha256="+legacySHA, "-command=keyfactor-legacy", "-version="+legacyRollbackVersion, "secret", realvault.PluginName)
+	mustVault(t, env, "secrets", "tune", "-plugin-version="+legacyRollbackVersion, "keyfactor")
 	mustVault(t, env, "plugin", "reload", "-plugin="+realvault.PluginName)
 	rolledBack := seedListKeys(t, env, "keyfactor/certs")
 	for _, c := range issued {
@@ -195,7 +202,7 @@ func TestUpgradeFromOlderPluginInPlace(t *testing.T) {
 	t.Logf("after a rollback (older plugin again): vault list keyfactor/certs = %d entries %v", len(rolledBack), rolledBack)
 
 	// Upgrading again migrates again; then the copy kept for a rollback goes with the tidy flag.
-	mustVault(t, env, "plugin", "register", "-sha256="+env.PluginSHA256, "-command="+realvault.PluginName, "secret", realvault.PluginName)
+	mustVault(t, env, "secrets", "tune", "-plugin-version="+version, "keyfactor")
 	mustVault(t, env, "plugin", "reload", "-plugin="+realvault.PluginName)
 	waitForMigratedMount(t, env)
 	if n := len(seedListKeys(t, env, "keyfactor/certs")); n != len(issued)+2 {
@@ -359,4 +366,35 @@ func legacyTestCSR(t *testing.T, cn string) string {
 		t.Fatal(err)
 	}
 	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der}))
+}
+
+// legacyRollbackVersion is the version the rollback registers the older binary under.
+const legacyRollbackVersion = "v0.0.1-legacy"
+
+// reportedPluginVersion is the version Vault's catalog holds for this plugin's binary
+// (env.PluginSHA256), which Vault took from the binary itself.
+func reportedPluginVersion(t *testing.T, env *realvault.Env) string {
+	t.Helper()
+	var catalog struct {
+		Data struct {
+			Detailed []struct {
+				Name    string `json:"name"`
+				Type    string `json:"type"`
+				Version string `json:"version"`
+				Builtin bool   `json:"builtin"`
+			} `json:"detailed"`
+		} `json:"data"`
+	}
+	mustVaultJSON(t, env, &catalog, "read", "sys/plugins/catalog")
+	for _, p := range catalog.Data.Detailed {
+		if p.Name != realvault.PluginName || p.Type != "secret" || p.Builtin || p.Version == "" {
+			continue
+		}
+		info := readData(t, env, "read", "-format=json", "sys/plugins/catalog/secret/"+realvault.PluginName, "version="+p.Version)
+		if info["sha256"] == env.PluginSHA256 {
+			return p.Version
+		}
+	}
+	t.Fatalf("the catalog holds no version of %s with sha256 %s", realvault.PluginName, env.PluginSHA256)
+	return ""
 }

@@ -56,24 +56,8 @@ func TestPluginUpgradeByVersionKeepsData(t *testing.T) {
 	defer cancel()
 
 	// The environment registered the Makefile's build without -version.
-	var catalog struct {
-		Data struct {
-			Detailed []struct {
-				Name    string `json:"name"`
-				Type    string `json:"type"`
-				Version string `json:"version"`
-				Builtin bool   `json:"builtin"`
-			} `json:"detailed"`
-		} `json:"data"`
-	}
-	mustVaultJSON(t, env, &catalog, "read", "sys/plugins/catalog")
 	semver := regexp.MustCompile(`^v\d+\.\d+\.\d+([-+].*)?$`)
-	reported := ""
-	for _, p := range catalog.Data.Detailed {
-		if p.Name == realvault.PluginName && p.Type == "secret" && !p.Builtin {
-			reported = p.Version
-		}
-	}
+	reported := reportedPluginVersion(t, env)
 	if !semver.MatchString(reported) {
 		t.Fatalf("registered without -version, the catalog holds version %q for the plugin, want the version the binary reports", reported)
 	}
