@@ -146,6 +146,12 @@ func TestRaftHAFailover(t *testing.T) {
 
 	// Periodic work moved to the new active node, and to it alone.
 	syncSeen = waitRevokedInVault(t, c, active, revokeSecond, electedAt)
+	// The plugin's lines reach the node's log at their own level (Vault runs at info): the
+	// sync that recorded the console revocation, and the issuances it served.
+	if log := c.NodeLog(active); !logHasLine(log, "revocation sync finished", "recorded=1") || !logHasLine(log, "issue succeeded", "outcome=success", "serial=") {
+		t.Errorf("%s's log lacks the plugin's info lines (revocation sync finished with recorded=1, issue succeeded); its periodic-work lines:\n%s",
+			c.Nodes[active].Name, periodicLogLines(log))
+	}
 	tidyAfter := waitAutoTidy(t, c, tidyBefore)
 	waitUntil(t, syncSeen.Add(rollbackPeriod+10*time.Second))
 	if got := simCounter(t, c, syncSearch) - searchesAtKill; got != issuers {
@@ -409,7 +415,8 @@ func waitRevokedInVault(t *testing.T, c *realvault.Cluster, i int, cert realvaul
 		}
 		time.Sleep(2 * time.Second)
 	}
-	t.Fatalf("%s, revoked in Command, is not revoked in Vault's record %v after %s became active", cert.IssuedCN, haWait, c.Nodes[i].Name)
+	t.Fatalf("%s, revoked in Command, is not revoked in Vault's record %v after %s became active; the node's periodic-work log lines:\n%s",
+		cert.IssuedCN, haWait, c.Nodes[i].Name, periodicLogLines(c.NodeLog(i)))
 	return time.Time{}
 }
 
@@ -544,4 +551,16 @@ func reconcile(t *testing.T, c *realvault.Cluster, active int, outcomes []issueO
 		}
 	}
 	return l
+}
+
+// periodicLogLines is the lines of a node's log about the mount's periodic work, for failure reports.
+func periodicLogLines(log string) string {
+	var out []string
+	for _, line := range strings.Split(log, "\n") {
+		if strings.Contains(line, "revocation sync") || strings.Contains(line, "rolling back") ||
+			strings.Contains(line, "rollback") || strings.Contains(line, "tidy") || strings.Contains(line, "reconcile") {
+			out = append(out, line)
+		}
+	}
+	return strings.Join(out, "\n")
 }

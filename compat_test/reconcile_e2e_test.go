@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"math/big"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -221,6 +222,11 @@ func TestReconcileOnRealVault(t *testing.T) {
 			t.Fatalf("%s answered 200 although Command answered after the timeout", is.cn)
 		}
 	}
+	// The plugin's own log lines reach Vault's log at their level (Vault runs at warn here), with
+	// their structured fields: an operator sees each failed call to Command.
+	if !logHasLine(env.Logs(), "issue failed", "outcome=failure", "status=") {
+		t.Errorf("Vault's log (at warn) has no plugin line for the issuances that timed out:\n%s", env.Logs())
+	}
 
 	// (b) SIGKILL of the plugin while 16 enrollments are in Command's hands (a timeout long
 	// enough that the kill, not the timeout, ends them).
@@ -311,4 +317,21 @@ func mustMarshal(t *testing.T, v interface{}) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// logHasLine reports whether some line of log contains every one of parts.
+func logHasLine(log string, parts ...string) bool {
+	for _, line := range strings.Split(log, "\n") {
+		all := true
+		for _, p := range parts {
+			if !strings.Contains(line, p) {
+				all = false
+				break
+			}
+		}
+		if all {
+			return true
+		}
+	}
+	return false
 }

@@ -423,22 +423,14 @@ func TestRevocationInCommandReachesVault(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	readRevocationTime := func() int64 {
-		t.Helper()
-		resp, err := p.mount.Backend.HandleRequest(context.Background(), &logical.Request{Operation: logical.ReadOperation, Path: "cert/" + serial, Storage: p.mount.Storage})
-		if err != nil || resp == nil {
-			t.Fatalf("cert read: %v %v", err, resp)
-		}
-		return resp.Data["revocation_time"].(int64)
-	}
-	if got := readRevocationTime(); got != 0 {
+	if got := revocationTime(t, p, serial); got != 0 {
 		t.Fatalf("revoked before any sync: revocation_time %d", got)
 	}
 	// Vault's rollback manager sends this about once a minute; it runs PeriodicFunc.
 	if _, err := p.mount.Backend.HandleRequest(context.Background(), &logical.Request{Operation: logical.RollbackOperation, Storage: p.mount.Storage}); err != nil {
 		t.Fatalf("rollback: %v", err)
 	}
-	if got := readRevocationTime(); got == 0 {
+	if got := revocationTime(t, p, serial); got == 0 {
 		t.Fatal("cert/:serial does not show the revocation made in Command after the sync")
 	}
 	list, err := p.mount.Backend.HandleRequest(context.Background(), &logical.Request{Operation: logical.ListOperation, Path: "certs/revoked/", Storage: p.mount.Storage})
@@ -448,6 +440,64 @@ func TestRevocationInCommandReachesVault(t *testing.T) {
 	if keys, _ := list.Data["keys"].([]string); len(keys) != 1 || keys[0] != serial {
 		t.Fatalf("certs/revoked/ = %v, want [%s]", list.Data["keys"], serial)
 	}
+}
+
+// TestRevocationSyncRetriesAtTheNextRollback: a sync that could not ask Command (Command
+// failing, or the mount not configured yet) does not count as run, so the next rollback tick
+// (a minute later in Vault, not the five-minute sync interval) syncs. After a failover the new
+// active node's first sync depends on this.
+func TestRevocationSyncRetriesAtTheNextRollback(t *testing.T) {
+	srv := commandtest.NewServer()
+	t.Cleanup(srv.Close)
+	p := newPlugin(t)
+	rollback := func() {
+		t.Helper()
+		if _, err := p.mount.Backend.HandleRequest(context.Background(), &logical.Request{Operation: logical.RollbackOperation, Storage: p.mount.Storage}); err != nil {
+			t.Fatalf("rollback: %v", err)
+		}
+	}
+	searches := func() int { return srv.Counters().Requests["GET /Certificates"] }
+
+	rollback() // no config yet: nothing to ask, and not counted as a run
+	p.configure(srv, commandtest.DefaultPassword)
+	_, resp, err := p.mount.Handle(logical.UpdateOperation, "issue/web", map[string]interface{}{"common_name": "retry.example.com"})
+	if err != nil || resp == nil || resp.IsError() {
+		t.Fatalf("issue: %v %v", err, resp)
+	}
+	serial := resp.Data["serial_number"].(string)
+	if err := srv.RevokeInConsole(commandCertificateID(t, p, serial), 1); err != nil {
+		t.Fatal(err)
+	}
+
+	srv.InjectFault(commandtest.Fault{Endpoint: "GET /Certificates", Status: http.StatusServiceUnavailable, Body: "{}"})
+	before := searches()
+	rollback() // the first sync since the config was written: Command fails it
+	if searches() == before {
+		t.Fatal("the first rollback after the config was written did not ask Command (a rollback without config counted as a sync)")
+	}
+	srv.ClearFaults()
+	if got := revocationTime(t, p, serial); got != 0 {
+		t.Fatalf("revocation recorded although Command failed the listing: %d", got)
+	}
+	rollback() // the next tick: the failed sync is retried, not postponed for an interval
+	if got := revocationTime(t, p, serial); got == 0 {
+		t.Fatal("the rollback after a failed sync did not retry it: the console revocation is not recorded")
+	}
+	before = searches()
+	rollback() // a completed sync is not repeated before its interval
+	if got := searches() - before; got != 0 {
+		t.Fatalf("a rollback right after a completed sync asked Command %d more times", got)
+	}
+}
+
+// revocationTime is cert/:serial's revocation_time as the mount answers it.
+func revocationTime(t *testing.T, p *mountedPlugin, serial string) int64 {
+	t.Helper()
+	resp, err := p.mount.Backend.HandleRequest(context.Background(), &logical.Request{Operation: logical.ReadOperation, Path: "cert/" + serial, Storage: p.mount.Storage})
+	if err != nil || resp == nil {
+		t.Fatalf("cert read: %v %v", err, resp)
+	}
+	return resp.Data["revocation_time"].(int64)
 }
 
 // commandCertificateID is the Keyfactor id the plugin recorded for serial.

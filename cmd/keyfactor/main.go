@@ -10,7 +10,11 @@ import (
 )
 
 func main() {
-	logger := hclog.New(&hclog.LoggerOptions{Name: "keyfactor"})
+	// JSON at trace: go-plugin, on Vault's side, reads each line's level from the JSON and logs it
+	// through Vault's logger, which applies Vault's -log-level. Plain-text lines would all be
+	// logged at debug, so at Vault's default (info) operators would see none of the plugin's
+	// issuance, revocation-sync or warning lines.
+	logger := hclog.New(&hclog.LoggerOptions{Name: "keyfactor", Level: hclog.Trace, JSONFormat: true, Output: os.Stderr})
 	// Multiplexed serving: one plugin process serves every mount of this plugin. TLS between
 	// Vault and the plugin is negotiated by go-plugin's AutoMTLS, so no TLS provider is passed
 	// (that older mechanism needed the vault/api module and a wrapping token).
