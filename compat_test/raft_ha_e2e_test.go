@@ -403,9 +403,11 @@ func waitRevokedInVault(t *testing.T, c *realvault.Cluster, i int, cert realvaul
 	// The mount takes serials in Command's spelling too (hex without separators).
 	serial := cert.SerialNumber
 	deadline := time.Now().Add(haWait)
+	lastRead := "never read"
 	for time.Now().Before(deadline) {
 		var rec vaultSecret
 		out, err := c.Env(i).Vault("read", "-format=json", haMount+"/cert/"+serial)
+		lastRead = fmt.Sprintf("%v: %s", err, out)
 		if err == nil && json.Unmarshal([]byte(out), &rec) == nil {
 			var revokedAt int64
 			if json.Unmarshal(rec.Data["revocation_time"], &revokedAt) == nil && revokedAt > 0 {
@@ -415,8 +417,8 @@ func waitRevokedInVault(t *testing.T, c *realvault.Cluster, i int, cert realvaul
 		}
 		time.Sleep(2 * time.Second)
 	}
-	t.Fatalf("%s, revoked in Command, is not revoked in Vault's record %v after %s became active; the node's periodic-work log lines:\n%s",
-		cert.IssuedCN, haWait, c.Nodes[i].Name, periodicLogLines(c.NodeLog(i)))
+	t.Fatalf("%s (serial %s), revoked in Command, is not revoked in Vault's record %v after %s became active; last read of cert/%s: %s; the node's periodic-work log lines:\n%s",
+		cert.IssuedCN, serial, haWait, c.Nodes[i].Name, serial, lastRead, periodicLogLines(c.NodeLog(i)))
 	return time.Time{}
 }
 

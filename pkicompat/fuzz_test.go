@@ -208,6 +208,7 @@ func FuzzSerialFromCertificate(f *testing.F) {
 			strings.ReplaceAll(display, ":", "-"),
 			strings.ToUpper(strings.ReplaceAll(display, ":", "")),
 			certutil.GetHexFormatted(n.Bytes(), "-"),
+			commandSpelling(n),
 		} {
 			if got := storageSerial(spelling); got != key {
 				t.Fatalf("serial %q maps to %q, the colon form %q to %q", spelling, got, display, key)
@@ -217,4 +218,14 @@ func FuzzSerialFromCertificate(f *testing.F) {
 			t.Fatalf("storage key %q does not read back as serial %x", key, n)
 		}
 	})
+}
+
+// commandSpelling is a serial as Command answers it: upper-case hex of the DER INTEGER's
+// content octets, so with a 00 sign octet before a first byte whose high bit is set.
+func commandSpelling(n *big.Int) string {
+	b := n.Bytes()
+	if b[0]&0x80 != 0 {
+		b = append([]byte{0}, b...)
+	}
+	return strings.ToUpper(certutil.GetHexFormatted(b, ""))
 }

@@ -26,6 +26,10 @@ func TestSerialForms(t *testing.T) {
 		{"../config", "../config", false},
 		{"7500A1B2", "75-00-a1-b2", true},
 		{"abc", "abc", true},
+		// Command's spelling keeps DER's sign octet before a first byte with the high bit set.
+		{"00F7516C", "f7-51-6c", true},
+		{"0075A1", "00-75-a1", true}, // a 00 that is not a sign octet is kept, as in native
+		{"00:f7:51", "00-f7-51", true},
 	}
 	for _, tc := range cases {
 		if got := storageSerial(tc.in); got != tc.storage {

@@ -30,12 +30,17 @@ func serialFromBig(n *big.Int) string {
 // form used in storage keys: lowercase with '-' separators. Like native, leading zeros are kept
 // as written, so "00:ab" and "ab" are different serials.
 //
-// Beyond native, an unseparated even-length hex string (as `openssl x509 -serial` prints it and
-// as the previous Keyfactor plugin showed serials) is split into byte pairs, so it finds the
-// same certificate; native would answer 404 for it.
+// Beyond native, an unseparated even-length hex string (as `openssl x509 -serial` prints it,
+// as the previous Keyfactor plugin showed serials and as Command answers them) is split into
+// byte pairs, so it finds the same certificate; native would answer 404 for it. Command spells
+// a serial whose first byte has the high bit set with DER's 00 sign octet in front ("00F751…"
+// for f7:51:…), so in this form that one octet is dropped: it is not part of the value.
 func storageSerial(serial string) string {
 	s := strings.ToLower(strings.TrimSpace(serial))
 	if len(s) > 2 && len(s)%2 == 0 && !strings.ContainsAny(s, ":-") {
+		if strings.HasPrefix(s, "00") && strings.ContainsRune("89abcdef", rune(s[2])) {
+			s = s[2:]
+		}
 		pairs := make([]string, 0, len(s)/2)
 		for i := 0; i < len(s); i += 2 {
 			pairs = append(pairs, s[i:i+2])
