@@ -76,9 +76,9 @@ compat-test: build $(VAULT_BIN)
 test-ha: build $(VAULT_BIN)
 	cd compat_test && $(GO) vet -tags ha ./... && $(GO) test -tags ha -count=1 -timeout 30m -v -run '^TestRaftHA' .
 
-## test-all-versions: what CI (.ci/run) runs: `make test` on the newest Vault, then the
-## compatibility and end-to-end suite on each older one of VAULT_VERSIONS
-test-all-versions: test compat-test-older-versions
+## test-all-versions: what CI (.ci/run) runs: `make test` on the newest Vault, the Raft HA test,
+## then the compatibility and end-to-end suite on each older one of VAULT_VERSIONS
+test-all-versions: test test-ha compat-test-older-versions
 
 compat-test-older-versions:
 	set -e; for v in $(wordlist 2,$(words $(VAULT_VERSIONS)),$(VAULT_VERSIONS)); do \

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -91,9 +92,16 @@ func TestRaftHAFailover(t *testing.T) {
 	roleBefore := readRawData(t, c.Env(active), haMount+"/roles/"+haRole)
 	autoTidyBefore := readRawData(t, c.Env(active), haMount+"/config/auto-tidy")
 	// The Command ids of two of them, to revoke in Command's console later (searching Command
-	// now, before the search counter is read).
-	revokeFirst := commandCert(t, c, preCNs[0])
-	revokeSecond := commandCert(t, c, preCNs[1])
+	// now, before the search counter is read). The second, when one is, has a serial Command
+	// spells with DER's 00 sign octet (first byte 80 or more), which the mount must find too.
+	var preCerts []realvault.CommandCertificate
+	for _, cn := range preCNs {
+		preCerts = append(preCerts, commandCert(t, c, cn))
+	}
+	sort.SliceStable(preCerts, func(a, b int) bool {
+		return !strings.HasPrefix(preCerts[a].SerialNumber, "00") && strings.HasPrefix(preCerts[b].SerialNumber, "00")
+	})
+	revokeFirst, revokeSecond := preCerts[0], preCerts[len(preCerts)-1]
 	issuers := issuerCount(t, c.Env(active))
 
 	// Hand the active role over once, so the periodic work starts at a known time: a node's
