@@ -306,7 +306,7 @@ func writeLegacyLayout(ctx context.Context, t *testing.T, env *realvault.Env, la
 	for k, v := range entries {
 		encoded[k] = base64.StdEncoding.EncodeToString(v)
 	}
-	status, _, body, err := env.Do(ctx, http.MethodPut, "keyfactor/seed-legacy", map[string]interface{}{"entries": encoded}, true)
+	status, _, body, err := env.Do(ctx, http.MethodPut, "keyfactor/write-legacy-layout", map[string]interface{}{"entries": encoded}, true)
 	if err != nil || status != http.StatusOK {
 		t.Fatalf("writing the older plugin's layout: status %d, %v: %s", status, err, body)
 	}
