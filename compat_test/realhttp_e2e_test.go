@@ -46,8 +46,10 @@ type httpMount struct {
 	label string
 }
 
+// Name is the mount's label in messages.
 func (m httpMount) Name() string { return m.label }
 
+// Send sends req to Vault's API and reads the answer as a client does.
 func (m httpMount) Send(t testing.TB, req compare.Request) *compare.Observation {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
