@@ -1,43 +1,27 @@
 package compattest
 
 import (
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
-	"encoding/pem"
 	"fmt"
-	"math/big"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/kfpki/vault-plugin-secrets-keyfactor/compat_test/compare"
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/internal/testcerts"
 )
 
 // leafPEM issues a leaf for cn under ca.
 func leafPEM(t *testing.T, ca *issuingCA, cn string) string {
 	t.Helper()
-	key := mustECKey(t)
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(time.Now().UnixNano()),
-		Subject:      pkix.Name{CommonName: cn},
-		DNSNames:     []string{cn},
-		NotBefore:    time.Now().Add(-time.Minute),
-		NotAfter:     time.Now().Add(time.Hour),
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, key.Public(), ca.key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
+	return testcerts.PEM(ca.Issue(t, testcerts.LeafTemplate(t, cn, cn), mustECKey(t).Public()))
 }
 
 func TestAssembleChainAsCertManagerNeedsIt(t *testing.T) {
 	ca, other := newTestCA(t), newTestCA(t)
 	leaf := leafPEM(t, ca, "leaf.example.com")
 	issuer := ca.certPEM()
-	root := string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.chain[0].Raw}))
+	root := testcerts.PEM(ca.chain[0])
 	tests := []struct {
 		name    string
 		pems    []string
@@ -76,7 +60,7 @@ func TestAssembleChainAsCertManagerNeedsIt(t *testing.T) {
 func TestClientChecksCatchWhatBreaksClients(t *testing.T) {
 	ca := newTestCA(t)
 	leaf := leafPEM(t, ca, "cm.example.com")
-	root := string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.chain[0].Raw}))
+	root := testcerts.PEM(ca.chain[0])
 	good := func() *compare.Observation {
 		return &compare.Observation{Status: 200, Data: map[string]interface{}{
 			"certificate":      leaf,

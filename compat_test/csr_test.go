@@ -3,8 +3,6 @@ package compattest
 import (
 	"crypto"
 	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"testing"
 
 	"github.com/kfpki/vault-plugin-secrets-keyfactor/internal/testcerts"
@@ -19,9 +17,5 @@ func csrPEM(t *testing.T, key crypto.Signer, cn string, dnsNames ...string) stri
 
 func mustECKey(t *testing.T) *ecdsa.PrivateKey {
 	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatalf("generate EC key: %v", err)
-	}
-	return k
+	return testcerts.ECKey(t)
 }

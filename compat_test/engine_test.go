@@ -27,19 +27,26 @@ func startEngine(t *testing.T, name string, factory logical.Factory) *engine {
 	return &engine{name: name, Mount: m}
 }
 
-// do sends one request and returns it with its outcome.
-func (e *engine) do(op logical.Operation, path string, data map[string]interface{}) (*logical.Request, *logical.Response, error) {
-	return e.Handle(op, path, data)
-}
+// Name is the engine's name in messages (compare.Target).
+func (e *engine) Name() string { return e.name }
 
-// observe sends one request and returns what an HTTP client would see.
-func (e *engine) observe(t *testing.T, op logical.Operation, path string, data map[string]interface{}) *compare.Observation {
+// Send sends one request and returns what an HTTP client would see (compare.Target).
+func (e *engine) Send(t testing.TB, req compare.Request) *compare.Observation {
 	t.Helper()
-	obs, err := compare.Observe(e.do(op, path, data))
+	if req.NoToken {
+		t.Fatalf("%s: %s: an in-process mount has no token layer; requests without a token need a real Vault", e.name, req.Step)
+	}
+	obs, err := compare.Observe(e.Handle(req.Op, req.Path, req.Data))
 	if err != nil {
-		t.Fatalf("%s %s %s: %v", e.name, op, path, err)
+		t.Fatalf("%s %s: %v", e.name, req, err)
 	}
 	return obs
+}
+
+// observe sends one request outside any scenario step.
+func (e *engine) observe(t *testing.T, op logical.Operation, path string, data map[string]interface{}) *compare.Observation {
+	t.Helper()
+	return e.Send(t, compare.Request{Op: op, Path: path, Data: data})
 }
 
 // mustSucceed sends a setup request and fails the test unless it succeeds.

@@ -2,11 +2,8 @@ package compattest
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -306,7 +303,7 @@ func writeLegacyLayout(ctx context.Context, t *testing.T, env *realvault.Env, la
 	for k, v := range entries {
 		encoded[k] = base64.StdEncoding.EncodeToString(v)
 	}
-	status, _, body, err := env.Do(ctx, http.MethodPut, "keyfactor/seed-legacy", map[string]interface{}{"entries": encoded}, true)
+	status, _, body, err := env.Do(ctx, http.MethodPut, "keyfactor/write-legacy-layout", map[string]interface{}{"entries": encoded}, true)
 	if err != nil || status != http.StatusOK {
 		t.Fatalf("writing the older plugin's layout: status %d, %v: %s", status, err, body)
 	}
@@ -357,15 +354,7 @@ func assertRevokedInCommand(ctx context.Context, t *testing.T, env *realvault.En
 
 func legacyTestCSR(t *testing.T, cn string) string {
 	t.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	der, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{Subject: pkix.Name{CommonName: cn}, DNSNames: []string{cn}}, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der}))
+	return csrPEM(t, mustRSAKey(t), cn, cn)
 }
 
 // legacyRollbackVersion is the version the rollback registers the older binary under.

@@ -33,13 +33,13 @@ func TestNativeVsPlugin(t *testing.T) {
 				t.Cleanup(sim.Close)
 				return newNativeEngine(t, "native", simulatorCA(t, sim, caName)), newPluginEngine(t, sim, caName)
 			}, table)
-			if fig.compared == 0 {
+			if fig.Compared == 0 {
 				t.Fatal("no value was compared")
 			}
 			if fig.scenarios == fig.total {
 				completeRuns++
 			}
-			for row := range fig.usedRows {
+			for row := range fig.UsedRows {
 				used[row] = true
 			}
 		})

@@ -8,6 +8,7 @@ import (
 
 	"github.com/kfpki/vault-plugin-secrets-keyfactor/driver/keyfactor"
 	"github.com/kfpki/vault-plugin-secrets-keyfactor/driver/keyfactor/commandtest"
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/internal/testcerts"
 	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat"
 )
 
@@ -28,7 +29,7 @@ func simulatorCA(t *testing.T, sim *commandtest.Server, logicalName string) *iss
 	if root == nil {
 		t.Fatal("the simulator has no root certificate")
 	}
-	return &issuingCA{cert: cert, key: key, chain: []*x509.Certificate{root}}
+	return &issuingCA{CA: testcerts.CA{Cert: cert, Key: key}, chain: []*x509.Certificate{root}}
 }
 
 // newPluginEngine mounts this plugin (pkicompat with the Keyfactor driver) and configures it

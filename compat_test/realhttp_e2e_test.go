@@ -8,20 +8,19 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
-	"errors"
 	"fmt"
 	"math/big"
 	"net/http"
-	"os"
 	pathpkg "path"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/hashicorp/vault/sdk/logical"
+
 	"github.com/kfpki/vault-plugin-secrets-keyfactor/compat_test/compare"
 	"github.com/kfpki/vault-plugin-secrets-keyfactor/compat_test/realvault"
-
 	"github.com/kfpki/vault-plugin-secrets-keyfactor/internal/testcerts"
 )
 
@@ -33,31 +32,40 @@ import (
 // answers, every data key with its JSON type and the kind of value it holds. Certificates are
 // issued by two different CAs here, so their fields are compared in level 1, not here.
 
-// l2TablePath is the table of deliberate differences shared with level 1. Level-2 rows use
-// scenarios starting with "http/".
-const l2TablePath = "differences.json"
-
 const (
 	l2ScenarioSideBySide = "http/side-by-side"
 	l2ScenarioSwap       = "http/swap"
 	l2UnknownSerial      = "01:02:03:04:05:06:07:08:09:0a"
 )
 
-// l2Answer is one HTTP answer, reduced to comparable fields (field name -> description).
-type l2Answer struct {
-	step   string
-	method string
-	path   string
-	fields map[string]string
+// httpMount is one mount of a real Vault as a compare.Target: requests go over HTTP to
+// /v1/<mount>/<path>, with the root token unless the request says NoToken.
+type httpMount struct {
+	env   *realvault.Env
+	mount string
+	label string
 }
 
-// l2Client plays the client script against one mount and records every answer.
+// Name is the mount's label in messages.
+func (m httpMount) Name() string { return m.label }
+
+// Send sends req to Vault's API and reads the answer as a client does.
+func (m httpMount) Send(t testing.TB, req compare.Request) *compare.Observation {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	status, header, raw, err := m.env.Do(ctx, req.Method(), pathpkg.Join(m.mount, req.Path), req.Data, !req.NoToken)
+	if err != nil {
+		t.Fatalf("%s: %s: %v", m.label, req, err)
+	}
+	return compare.ObserveHTTP(status, header, raw)
+}
+
+// l2Client plays the client script against one mount and records every exchange.
 type l2Client struct {
-	t       *testing.T
-	env     *realvault.Env
-	mount   string
-	label   string
-	answers []l2Answer
+	t     *testing.T
+	label string
+	rec   *compare.Recorder
 }
 
 func (c *l2Client) errorf(format string, args ...interface{}) {
@@ -67,21 +75,13 @@ func (c *l2Client) errorf(format string, args ...interface{}) {
 
 // call sends one request. step names the request in the comparison; path is relative to the
 // mount. authenticated=false sends no token.
-func (c *l2Client) call(step, method, path string, body map[string]interface{}, authenticated bool) realvault.Answer {
+func (c *l2Client) call(step string, op logical.Operation, path string, body map[string]interface{}, authenticated bool) *compare.Observation {
 	c.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	status, header, raw, err := c.env.Do(ctx, method, pathpkg.Join(c.mount, path), body, authenticated)
-	if err != nil {
-		c.t.Fatalf("%s: %s %s: %v", c.label, method, path, err)
-	}
-	resp := realvault.NewAnswer(status, header, raw)
-	c.answers = append(c.answers, l2Answer{step: step, method: method, path: path, fields: resp.Describe()})
-	return resp
+	return c.rec.Send(c.t, compare.Request{Step: step, Op: op, Path: path, Data: body, NoToken: !authenticated})
 }
 
 // want fails the step when the status is not the one every PKI client of this request expects.
-func (c *l2Client) want(step string, resp realvault.Answer, status int) bool {
+func (c *l2Client) want(step string, resp *compare.Observation, status int) bool {
 	c.t.Helper()
 	if resp.Status != status {
 		c.errorf("%s: status %d, want %d; body: %s", step, resp.Status, status, truncate(string(resp.Body), 400))
@@ -90,28 +90,28 @@ func (c *l2Client) want(step string, resp realvault.Answer, status int) bool {
 	return true
 }
 
-func (c *l2Client) dataString(step string, resp realvault.Answer, key string) string {
+func (c *l2Client) dataString(step string, resp *compare.Observation, key string) string {
 	c.t.Helper()
-	if resp.Envelope == nil {
+	if !resp.Envelope {
 		c.errorf("%s: answer is not JSON: %s", step, truncate(string(resp.Body), 200))
 		return ""
 	}
-	v, ok := resp.Envelope.Data[key].(string)
+	v, ok := resp.Data[key].(string)
 	if !ok {
-		c.errorf("%s: data.%s is %T (%v), want a string", step, key, resp.Envelope.Data[key], resp.Envelope.Data[key])
+		c.errorf("%s: data.%s is %T (%v), want a string", step, key, resp.Data[key], resp.Data[key])
 	}
 	return v
 }
 
-func (c *l2Client) dataInt(step string, resp realvault.Answer, key string) int64 {
+func (c *l2Client) dataInt(step string, resp *compare.Observation, key string) int64 {
 	c.t.Helper()
-	if resp.Envelope == nil {
+	if !resp.Envelope {
 		c.errorf("%s: answer is not JSON", step)
 		return 0
 	}
-	n, ok := resp.Envelope.Data[key].(json.Number)
+	n, ok := resp.Data[key].(json.Number)
 	if !ok {
-		c.errorf("%s: data.%s is %T (%v), want a JSON number", step, key, resp.Envelope.Data[key], resp.Envelope.Data[key])
+		c.errorf("%s: data.%s is %T (%v), want a JSON number", step, key, resp.Data[key], resp.Data[key])
 		return 0
 	}
 	v, err := n.Int64()
@@ -121,15 +121,15 @@ func (c *l2Client) dataInt(step string, resp realvault.Answer, key string) int64
 	return v
 }
 
-func (c *l2Client) dataStrings(step string, resp realvault.Answer, key string) []string {
+func (c *l2Client) dataStrings(step string, resp *compare.Observation, key string) []string {
 	c.t.Helper()
-	if resp.Envelope == nil {
+	if !resp.Envelope {
 		c.errorf("%s: answer is not JSON", step)
 		return nil
 	}
-	arr, ok := resp.Envelope.Data[key].([]interface{})
+	arr, ok := resp.Data[key].([]interface{})
 	if !ok {
-		c.errorf("%s: data.%s is %T, want a JSON array", step, key, resp.Envelope.Data[key])
+		c.errorf("%s: data.%s is %T, want a JSON array", step, key, resp.Data[key])
 		return nil
 	}
 	out := make([]string, 0, len(arr))
@@ -144,12 +144,12 @@ func (c *l2Client) dataStrings(step string, resp realvault.Answer, key string) [
 	return out
 }
 
-func (c *l2Client) wantError(step string, resp realvault.Answer, status int, text string) {
+func (c *l2Client) wantError(step string, resp *compare.Observation, status int, text string) {
 	c.t.Helper()
 	if !c.want(step, resp, status) {
 		return
 	}
-	if resp.Envelope == nil || !slices.Contains(resp.Envelope.Errors, text) {
+	if !resp.Envelope || resp.Error != text {
 		c.errorf("%s: errors = %s, want %q", step, truncate(string(resp.Body), 300), text)
 	}
 }
@@ -163,33 +163,33 @@ type l2Issued struct {
 // runClientScript is the automation a team runs against pki/: the same requests whatever is
 // mounted. Its assertions are the ones such clients depend on; every answer is also recorded
 // for the comparison.
-func runClientScript(t *testing.T, env *realvault.Env, mount, label string) []l2Answer {
+func runClientScript(t *testing.T, env *realvault.Env, mount, label string) []compare.Exchange {
 	t.Helper()
-	c := &l2Client{t: t, env: env, mount: mount, label: label}
+	c := &l2Client{t: t, label: label, rec: &compare.Recorder{Target: httpMount{env: env, mount: mount, label: label}}}
 
 	// Roles, as terraform's vault_pki_secret_backend_role writes and reads them.
-	resp := c.call("role write", http.MethodPost, "roles/web", map[string]interface{}{
+	resp := c.call("role write", logical.UpdateOperation, "roles/web", map[string]interface{}{
 		"allowed_domains": "example.com", "allow_subdomains": true,
 	}, true)
 	if resp.Status != http.StatusOK && resp.Status != http.StatusNoContent {
 		c.errorf("role write: status %d: %s", resp.Status, truncate(string(resp.Body), 300))
 	}
-	resp = c.call("role read", http.MethodGet, "roles/web", nil, true)
+	resp = c.call("role read", logical.ReadOperation, "roles/web", nil, true)
 	if c.want("role read", resp, http.StatusOK) {
 		if got := c.dataStrings("role read", resp, "allowed_domains"); !slices.Equal(got, []string{"example.com"}) {
 			c.errorf("role read: allowed_domains = %v, want [example.com]", got)
 		}
-		if resp.Envelope == nil || resp.Envelope.Data["allow_subdomains"] != true {
+		if resp.Data["allow_subdomains"] != true {
 			c.errorf("role read: allow_subdomains is not true: %s", truncate(string(resp.Body), 300))
 		}
 	}
-	resp = c.call("role list", "LIST", "roles", nil, true)
+	resp = c.call("role list", logical.ListOperation, "roles", nil, true)
 	if c.want("role list", resp, http.StatusOK) && !slices.Contains(c.dataStrings("role list", resp, "keys"), "web") {
 		c.errorf("role list: keys lack web: %s", resp.Body)
 	}
 
 	// The issuing CA as an unauthenticated script fetches it; everything issued must chain to it.
-	resp = c.call("ca/pem", http.MethodGet, "ca/pem", nil, false)
+	resp = c.call("ca/pem", logical.ReadOperation, "ca/pem", nil, false)
 	var issuingCA *x509.Certificate
 	if c.want("ca/pem", resp, http.StatusOK) {
 		l2WantContentType(c, "ca/pem", resp, "application/pem-certificate-chain")
@@ -205,7 +205,7 @@ func runClientScript(t *testing.T, env *realvault.Env, mount, label string) []l2
 	}, issuingCA)
 	c.issueDER(issuingCA)
 	c.issueBundle(issuingCA)
-	resp = c.call("issue pkcs8", http.MethodPost, "issue/web", map[string]interface{}{
+	resp = c.call("issue pkcs8", logical.UpdateOperation, "issue/web", map[string]interface{}{
 		"common_name": "pkcs8.example.com", "private_key_format": "pkcs8",
 	}, true)
 	var pkcs8 l2IssuedWithKey
@@ -229,7 +229,7 @@ func runClientScript(t *testing.T, env *realvault.Env, mount, label string) []l2
 		{"cert read hyphen", strings.ReplaceAll(leaf.serial, ":", "-")},
 		{"cert read upper", strings.ToUpper(leaf.serial)},
 	} {
-		resp = c.call(form.step, http.MethodGet, "cert/"+form.serial, nil, false)
+		resp = c.call(form.step, logical.ReadOperation, "cert/"+form.serial, nil, false)
 		if c.want(form.step, resp, http.StatusOK) {
 			if got := l2ParseCert(c, form.step, c.dataString(form.step, resp, "certificate")); got != nil && !got.Equal(leaf.leaf) {
 				c.errorf("%s: returned another certificate", form.step)
@@ -239,23 +239,23 @@ func runClientScript(t *testing.T, env *realvault.Env, mount, label string) []l2
 			}
 		}
 	}
-	resp = c.call("cert raw", http.MethodGet, "cert/"+leaf.serial+"/raw", nil, false)
+	resp = c.call("cert raw", logical.ReadOperation, "cert/"+leaf.serial+"/raw", nil, false)
 	if c.want("cert raw", resp, http.StatusOK) {
 		l2WantContentType(c, "cert raw", resp, "application/pkix-cert")
 		if !bytes.Equal(resp.Body, leaf.leaf.Raw) {
 			c.errorf("cert raw: body is not the certificate's DER")
 		}
 	}
-	resp = c.call("cert raw pem", http.MethodGet, "cert/"+leaf.serial+"/raw/pem", nil, false)
+	resp = c.call("cert raw pem", logical.ReadOperation, "cert/"+leaf.serial+"/raw/pem", nil, false)
 	if c.want("cert raw pem", resp, http.StatusOK) {
 		l2WantContentType(c, "cert raw pem", resp, "application/pem-certificate-chain")
 		if got := l2ParseCert(c, "cert raw pem", string(resp.Body)); got != nil && !got.Equal(leaf.leaf) {
 			c.errorf("cert raw pem: body is not the certificate")
 		}
 	}
-	resp = c.call("cert unknown", http.MethodGet, "cert/"+l2UnknownSerial, nil, false)
+	resp = c.call("cert unknown", logical.ReadOperation, "cert/"+l2UnknownSerial, nil, false)
 	c.want("cert unknown", resp, http.StatusNotFound)
-	resp = c.call("cert raw unknown", http.MethodGet, "cert/"+l2UnknownSerial+"/raw", nil, false)
+	resp = c.call("cert raw unknown", logical.ReadOperation, "cert/"+l2UnknownSerial+"/raw", nil, false)
 	if c.want("cert raw unknown", resp, http.StatusNoContent) && len(resp.Body) != 0 {
 		c.errorf("cert raw unknown: body is not empty")
 	}
@@ -267,13 +267,13 @@ func runClientScript(t *testing.T, env *realvault.Env, mount, label string) []l2
 	if crl != nil && l2CRLHas(crl, leaf.leaf.SerialNumber) {
 		c.errorf("crl: lists %s before it was revoked", leaf.serial)
 	}
-	resp = c.call("issuers list", "LIST", "issuers", nil, false)
+	resp = c.call("issuers list", logical.ListOperation, "issuers", nil, false)
 	if c.want("issuers list", resp, http.StatusOK) && len(c.dataStrings("issuers list", resp, "keys")) == 0 {
 		c.errorf("issuers list: no issuers")
 	}
 
 	// Listings need a token; issuing without one is refused by Vault itself.
-	resp = c.call("certs list", "LIST", "certs", nil, true)
+	resp = c.call("certs list", logical.ListOperation, "certs", nil, true)
 	if c.want("certs list", resp, http.StatusOK) {
 		keys := c.dataStrings("certs list", resp, "keys")
 		for _, s := range []string{leaf.serial, signed.serial} {
@@ -282,28 +282,28 @@ func runClientScript(t *testing.T, env *realvault.Env, mount, label string) []l2
 			}
 		}
 	}
-	resp = c.call("certs list without token", "LIST", "certs", nil, false)
+	resp = c.call("certs list without token", logical.ListOperation, "certs", nil, false)
 	c.want("certs list without token", resp, http.StatusForbidden)
-	resp = c.call("issue without token", http.MethodPost, "issue/web", map[string]interface{}{"common_name": "www.example.com"}, false)
+	resp = c.call("issue without token", logical.UpdateOperation, "issue/web", map[string]interface{}{"common_name": "www.example.com"}, false)
 	c.want("issue without token", resp, http.StatusForbidden)
 
 	c.revoke(leaf, issuingCA)
 	c.revokeOtherWays(signed, pkcs8)
 
 	// Caller mistakes answer 4xx with native's texts.
-	resp = c.call("issue unknown role", http.MethodPost, "issue/nope", map[string]interface{}{"common_name": "www.example.com"}, true)
+	resp = c.call("issue unknown role", logical.UpdateOperation, "issue/nope", map[string]interface{}{"common_name": "www.example.com"}, true)
 	c.wantError("issue unknown role", resp, http.StatusBadRequest, "unknown role: nope")
-	resp = c.call("issue name not allowed", http.MethodPost, "issue/web", map[string]interface{}{"common_name": "www.other.com"}, true)
+	resp = c.call("issue name not allowed", logical.UpdateOperation, "issue/web", map[string]interface{}{"common_name": "www.other.com"}, true)
 	c.wantError("issue name not allowed", resp, http.StatusBadRequest, "common name www.other.com not allowed by this role")
-	resp = c.call("issue bad format", http.MethodPost, "issue/web", map[string]interface{}{"common_name": "www.example.com", "format": "p12"}, true)
+	resp = c.call("issue bad format", logical.UpdateOperation, "issue/web", map[string]interface{}{"common_name": "www.example.com", "format": "p12"}, true)
 	c.wantError("issue bad format", resp, http.StatusBadRequest, `the "format" path parameter must be "pem", "der", or "pem_bundle"`)
-	resp = c.call("revoke unknown serial", http.MethodPost, "revoke", map[string]interface{}{"serial_number": l2UnknownSerial}, true)
+	resp = c.call("revoke unknown serial", logical.UpdateOperation, "revoke", map[string]interface{}{"serial_number": l2UnknownSerial}, true)
 	c.wantError("revoke unknown serial", resp, http.StatusBadRequest, "certificate with serial "+l2UnknownSerial+" not found.")
-	resp = c.call("sign bad csr", http.MethodPost, "sign/web", map[string]interface{}{"csr": "not a csr", "common_name": "x.example.com"}, true)
+	resp = c.call("sign bad csr", logical.UpdateOperation, "sign/web", map[string]interface{}{"csr": "not a csr", "common_name": "x.example.com"}, true)
 	if resp.Status != http.StatusBadRequest {
 		c.errorf("sign bad csr: status %d, want 400: %s", resp.Status, truncate(string(resp.Body), 300))
 	}
-	return c.answers
+	return c.rec.Transcript
 }
 
 // l2IssuedWithKey is an issued certificate's serial and private key (PEM).
@@ -316,7 +316,7 @@ type l2IssuedWithKey struct {
 func (c *l2Client) issueWithoutRoots(issuingCA *x509.Certificate) {
 	c.t.Helper()
 	const step = "issue remove_roots_from_chain"
-	resp := c.call(step, http.MethodPost, "issue/web", map[string]interface{}{
+	resp := c.call(step, logical.UpdateOperation, "issue/web", map[string]interface{}{
 		"common_name": "noroot.example.com", "remove_roots_from_chain": "true",
 	}, true)
 	if !c.want(step, resp, http.StatusOK) {
@@ -343,7 +343,7 @@ func (c *l2Client) signCertManagerShape(issuingCA *x509.Certificate) {
 	c.t.Helper()
 	const step = "sign cert-manager shape"
 	csr := c.l2CSR("cm.example.com", "cm.example.com", "cm-alt.example.com")
-	resp := c.call(step, http.MethodPost, "sign/web", map[string]interface{}{
+	resp := c.call(step, logical.UpdateOperation, "sign/web", map[string]interface{}{
 		"common_name":          "cm.example.com",
 		"alt_names":            "cm.example.com,cm-alt.example.com",
 		"ip_sans":              "",
@@ -363,7 +363,7 @@ func (c *l2Client) signCertManagerShape(issuingCA *x509.Certificate) {
 // issue requests a PEM certificate and checks what every client reads from it.
 func (c *l2Client) issue(step string, body map[string]interface{}, issuingCA *x509.Certificate) l2Issued {
 	c.t.Helper()
-	resp := c.call(step, http.MethodPost, "issue/web", body, true)
+	resp := c.call(step, logical.UpdateOperation, "issue/web", body, true)
 	if !c.want(step, resp, http.StatusOK) {
 		c.t.Fatalf("%s: cannot continue without a certificate", c.label)
 	}
@@ -384,8 +384,8 @@ func (c *l2Client) issue(step string, body map[string]interface{}, issuingCA *x5
 	if len(leaf.IPAddresses) != 1 || leaf.IPAddresses[0].String() != "127.0.0.1" {
 		c.errorf("%s: IP SANs = %v, want [127.0.0.1]", step, leaf.IPAddresses)
 	}
-	if resp.Envelope != nil && resp.Envelope.LeaseID != "" {
-		c.errorf("%s: lease_id %q on a role without generate_lease", step, resp.Envelope.LeaseID)
+	if resp.Lease != nil {
+		c.errorf("%s: a lease on a role without generate_lease", step)
 	}
 	return l2Issued{serial: c.dataString(step, resp, "serial_number"), leaf: leaf}
 }
@@ -393,7 +393,7 @@ func (c *l2Client) issue(step string, body map[string]interface{}, issuingCA *x5
 // l2CheckIssued checks the fields terraform, cert-manager and Vault Agent read from an issue or
 // sign answer: PEM certificate, issuing_ca, ca_chain as an array ending at a root, a colon-hex
 // serial and a numeric expiration equal to NotAfter.
-func l2CheckIssued(c *l2Client, step string, resp realvault.Answer, leaf, issuingCA *x509.Certificate) {
+func l2CheckIssued(c *l2Client, step string, resp *compare.Observation, leaf, issuingCA *x509.Certificate) {
 	c.t.Helper()
 	if got := l2ParseCert(c, step, c.dataString(step, resp, "issuing_ca")); got != nil && !got.Equal(issuingCA) {
 		c.errorf("%s: issuing_ca is not the mount's CA (ca/pem)", step)
@@ -438,7 +438,7 @@ func l2CheckIssued(c *l2Client, step string, resp realvault.Answer, leaf, issuin
 func (c *l2Client) issueDER(issuingCA *x509.Certificate) {
 	c.t.Helper()
 	const step = "issue der"
-	resp := c.call(step, http.MethodPost, "issue/web", map[string]interface{}{"common_name": "der.example.com", "format": "der"}, true)
+	resp := c.call(step, logical.UpdateOperation, "issue/web", map[string]interface{}{"common_name": "der.example.com", "format": "der"}, true)
 	if !c.want(step, resp, http.StatusOK) {
 		return
 	}
@@ -477,11 +477,11 @@ func (c *l2Client) issueDER(issuingCA *x509.Certificate) {
 func (c *l2Client) issueBundle(issuingCA *x509.Certificate) {
 	c.t.Helper()
 	const step = "issue pem_bundle"
-	resp := c.call(step, http.MethodPost, "issue/web", map[string]interface{}{"common_name": "bundle.example.com", "format": "pem_bundle"}, true)
+	resp := c.call(step, logical.UpdateOperation, "issue/web", map[string]interface{}{"common_name": "bundle.example.com", "format": "pem_bundle"}, true)
 	if !c.want(step, resp, http.StatusOK) {
 		return
 	}
-	types := realvault.PEMTypes([]byte(c.dataString(step, resp, "certificate")))
+	types := compare.PEMTypes([]byte(c.dataString(step, resp, "certificate")))
 	if len(types) < 3 || types[0] != "RSA PRIVATE KEY" || types[1] != "CERTIFICATE" {
 		c.errorf("%s: certificate holds %v, want the key, the leaf, then the chain", step, types)
 	}
@@ -493,7 +493,7 @@ func (c *l2Client) sign(issuingCA *x509.Certificate) l2Issued {
 	const step = "sign"
 	key := testcerts.RSAKey(c.t, 2048)
 	_, csr := testcerts.CSR(c.t, key, testcerts.Names("signed.example.com", "signed.example.com", "other.example.com"))
-	resp := c.call(step, http.MethodPost, "sign/web", map[string]interface{}{"csr": csr, "common_name": "signed.example.com"}, true)
+	resp := c.call(step, logical.UpdateOperation, "sign/web", map[string]interface{}{"csr": csr, "common_name": "signed.example.com"}, true)
 	if !c.want(step, resp, http.StatusOK) {
 		c.t.Fatalf("%s: cannot continue without a signed certificate", c.label)
 	}
@@ -505,7 +505,7 @@ func (c *l2Client) sign(issuingCA *x509.Certificate) l2Issued {
 	if pub, ok := leaf.PublicKey.(*rsa.PublicKey); !ok || !pub.Equal(&key.PublicKey) {
 		c.errorf("%s: the certificate does not carry the CSR's public key", step)
 	}
-	if resp.Envelope != nil && resp.Envelope.Data["private_key"] != nil {
+	if resp.Data["private_key"] != nil {
 		c.errorf("%s: answered a private_key", step)
 	}
 	return l2Issued{serial: c.dataString(step, resp, "serial_number"), leaf: leaf}
@@ -513,21 +513,21 @@ func (c *l2Client) sign(issuingCA *x509.Certificate) l2Issued {
 
 func (c *l2Client) fetchCAs(issuingCA *x509.Certificate) {
 	c.t.Helper()
-	resp := c.call("ca", http.MethodGet, "ca", nil, false)
+	resp := c.call("ca", logical.ReadOperation, "ca", nil, false)
 	if c.want("ca", resp, http.StatusOK) {
 		l2WantContentType(c, "ca", resp, "application/pkix-cert")
 		if !bytes.Equal(resp.Body, issuingCA.Raw) {
 			c.errorf("ca: body is not the issuing CA's DER")
 		}
 	}
-	resp = c.call("ca_chain", http.MethodGet, "ca_chain", nil, false)
+	resp = c.call("ca_chain", logical.ReadOperation, "ca_chain", nil, false)
 	if c.want("ca_chain", resp, http.StatusOK) {
 		l2WantContentType(c, "ca_chain", resp, "application/pkix-cert")
 		if certs := l2ParseCerts(c, "ca_chain", resp.Body); len(certs) < 2 || !certs[0].Equal(issuingCA) {
 			c.errorf("ca_chain: want the issuing CA first, then its issuers; got %d certificates", len(certs))
 		}
 	}
-	resp = c.call("cert/ca", http.MethodGet, "cert/ca", nil, false)
+	resp = c.call("cert/ca", logical.ReadOperation, "cert/ca", nil, false)
 	if c.want("cert/ca", resp, http.StatusOK) {
 		if got := l2ParseCert(c, "cert/ca", c.dataString("cert/ca", resp, "certificate")); got != nil && !got.Equal(issuingCA) {
 			c.errorf("cert/ca: not the issuing CA")
@@ -539,7 +539,7 @@ func (c *l2Client) fetchCAs(issuingCA *x509.Certificate) {
 		{"issuer default der", "issuer/default/der", "application/pkix-cert"},
 		{"issuer default pem", "issuer/default/pem", "application/pem-certificate-chain"},
 	} {
-		resp = c.call(raw.step, http.MethodGet, raw.path, nil, false)
+		resp = c.call(raw.step, logical.ReadOperation, raw.path, nil, false)
 		if !c.want(raw.step, resp, http.StatusOK) {
 			continue
 		}
@@ -557,7 +557,7 @@ func (c *l2Client) fetchCAs(issuingCA *x509.Certificate) {
 		step, path string
 		auth       bool
 	}{{"issuer default json", "issuer/default/json", false}, {"issuer default read", "issuer/default", true}} {
-		resp = c.call(ref.step, http.MethodGet, ref.path, nil, ref.auth)
+		resp = c.call(ref.step, logical.ReadOperation, ref.path, nil, ref.auth)
 		if !c.want(ref.step, resp, http.StatusOK) {
 			continue
 		}
@@ -568,7 +568,7 @@ func (c *l2Client) fetchCAs(issuingCA *x509.Certificate) {
 			c.errorf("%s: ca_chain has %d entries, want the issuing CA and its root", ref.step, len(chain))
 		}
 	}
-	resp = c.call("cert/ca_chain", http.MethodGet, "cert/ca_chain", nil, false)
+	resp = c.call("cert/ca_chain", logical.ReadOperation, "cert/ca_chain", nil, false)
 	if c.want("cert/ca_chain", resp, http.StatusOK) {
 		chain := c.dataString("cert/ca_chain", resp, "ca_chain")
 		if certs := l2ParseCerts(c, "cert/ca_chain", []byte(chain)); len(certs) < 2 || !certs[0].Equal(issuingCA) {
@@ -584,7 +584,7 @@ func (c *l2Client) fetchCAs(issuingCA *x509.Certificate) {
 func (c *l2Client) fetchCRLs(issuingCA *x509.Certificate) *x509.RevocationList {
 	c.t.Helper()
 	var crl *x509.RevocationList
-	resp := c.call("crl", http.MethodGet, "crl", nil, false)
+	resp := c.call("crl", logical.ReadOperation, "crl", nil, false)
 	if c.want("crl", resp, http.StatusOK) {
 		l2WantContentType(c, "crl", resp, "application/pkix-crl")
 		parsed, err := x509.ParseRevocationList(resp.Body)
@@ -596,16 +596,16 @@ func (c *l2Client) fetchCRLs(issuingCA *x509.Certificate) *x509.RevocationList {
 			crl = parsed
 		}
 	}
-	resp = c.call("crl/pem", http.MethodGet, "crl/pem", nil, false)
+	resp = c.call("crl/pem", logical.ReadOperation, "crl/pem", nil, false)
 	if c.want("crl/pem", resp, http.StatusOK) {
 		l2WantContentType(c, "crl/pem", resp, "application/x-pem-file")
-		if types := realvault.PEMTypes(resp.Body); !slices.Equal(types, []string{"X509 CRL"}) {
+		if types := compare.PEMTypes(resp.Body); !slices.Equal(types, []string{"X509 CRL"}) {
 			c.errorf("crl/pem: PEM blocks %v, want one X509 CRL", types)
 		}
 	}
-	resp = c.call("cert/crl", http.MethodGet, "cert/crl", nil, false)
+	resp = c.call("cert/crl", logical.ReadOperation, "cert/crl", nil, false)
 	if c.want("cert/crl", resp, http.StatusOK) {
-		if types := realvault.PEMTypes([]byte(c.dataString("cert/crl", resp, "certificate"))); !slices.Equal(types, []string{"X509 CRL"}) {
+		if types := compare.PEMTypes([]byte(c.dataString("cert/crl", resp, "certificate"))); !slices.Equal(types, []string{"X509 CRL"}) {
 			c.errorf("cert/crl: certificate holds %v, want one X509 CRL", types)
 		}
 	}
@@ -615,7 +615,7 @@ func (c *l2Client) fetchCRLs(issuingCA *x509.Certificate) *x509.RevocationList {
 // revoke revokes the leaf by serial, twice, then checks the record, the revoked list and the CRL.
 func (c *l2Client) revoke(leaf l2Issued, issuingCA *x509.Certificate) {
 	c.t.Helper()
-	resp := c.call("revoke", http.MethodPost, "revoke", map[string]interface{}{"serial_number": leaf.serial}, true)
+	resp := c.call("revoke", logical.UpdateOperation, "revoke", map[string]interface{}{"serial_number": leaf.serial}, true)
 	if !c.want("revoke", resp, http.StatusOK) {
 		return
 	}
@@ -629,19 +629,19 @@ func (c *l2Client) revoke(leaf l2Issued, issuingCA *x509.Certificate) {
 	if _, err := time.Parse(time.RFC3339Nano, c.dataString("revoke", resp, "revocation_time_rfc3339")); err != nil {
 		c.errorf("revoke: revocation_time_rfc3339 is not RFC 3339: %v", err)
 	}
-	resp = c.call("revoke again", http.MethodPost, "revoke", map[string]interface{}{"serial_number": leaf.serial}, true)
+	resp = c.call("revoke again", logical.UpdateOperation, "revoke", map[string]interface{}{"serial_number": leaf.serial}, true)
 	if c.want("revoke again", resp, http.StatusOK) && c.dataInt("revoke again", resp, "revocation_time") != revokedAt {
 		c.errorf("revoke again: revocation_time changed; native answers the original revocation")
 	}
-	resp = c.call("cert read after revoke", http.MethodGet, "cert/"+leaf.serial, nil, false)
+	resp = c.call("cert read after revoke", logical.ReadOperation, "cert/"+leaf.serial, nil, false)
 	if c.want("cert read after revoke", resp, http.StatusOK) && c.dataInt("cert read after revoke", resp, "revocation_time") != revokedAt {
 		c.errorf("cert read after revoke: revocation_time is not the revocation's")
 	}
-	resp = c.call("revoked list", "LIST", "certs/revoked", nil, true)
+	resp = c.call("revoked list", logical.ListOperation, "certs/revoked", nil, true)
 	if c.want("revoked list", resp, http.StatusOK) && !slices.Contains(c.dataStrings("revoked list", resp, "keys"), leaf.serial) {
 		c.errorf("revoked list: lacks %s", leaf.serial)
 	}
-	resp = c.call("crl after revoke", http.MethodGet, "crl", nil, false)
+	resp = c.call("crl after revoke", logical.ReadOperation, "crl", nil, false)
 	if c.want("crl after revoke", resp, http.StatusOK) {
 		crl, err := x509.ParseRevocationList(resp.Body)
 		switch {
@@ -659,20 +659,20 @@ func (c *l2Client) revoke(leaf l2Issued, issuingCA *x509.Certificate) {
 func (c *l2Client) revokeOtherWays(signed l2Issued, withKey l2IssuedWithKey) {
 	c.t.Helper()
 	certPEM := string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: signed.leaf.Raw}))
-	resp := c.call("revoke by certificate", http.MethodPost, "revoke", map[string]interface{}{"certificate": certPEM}, true)
+	resp := c.call("revoke by certificate", logical.UpdateOperation, "revoke", map[string]interface{}{"certificate": certPEM}, true)
 	if c.want("revoke by certificate", resp, http.StatusOK) && c.dataString("revoke by certificate", resp, "state") != "revoked" {
 		c.errorf("revoke by certificate: state is not revoked")
 	}
 	if withKey.serial == "" {
 		return
 	}
-	resp = c.call("revoke-with-key", http.MethodPost, "revoke-with-key", map[string]interface{}{
+	resp = c.call("revoke-with-key", logical.UpdateOperation, "revoke-with-key", map[string]interface{}{
 		"serial_number": withKey.serial, "private_key": withKey.key,
 	}, true)
 	if c.want("revoke-with-key", resp, http.StatusOK) && c.dataString("revoke-with-key", resp, "state") != "revoked" {
 		c.errorf("revoke-with-key: state is not revoked")
 	}
-	resp = c.call("revoked list after all", "LIST", "certs/revoked", nil, true)
+	resp = c.call("revoked list after all", logical.ListOperation, "certs/revoked", nil, true)
 	if c.want("revoked list after all", resp, http.StatusOK) {
 		keys := c.dataStrings("revoked list after all", resp, "keys")
 		for _, s := range []string{signed.serial, withKey.serial} {
@@ -692,7 +692,7 @@ func l2CRLHas(crl *x509.RevocationList, serial *big.Int) bool {
 	return false
 }
 
-func l2WantContentType(c *l2Client, step string, resp realvault.Answer, want string) {
+func l2WantContentType(c *l2Client, step string, resp *compare.Observation, want string) {
 	c.t.Helper()
 	if resp.ContentType != want {
 		c.errorf("%s: content type %q, want %q", step, resp.ContentType, want)
@@ -731,60 +731,14 @@ func l2ParseCerts(c *l2Client, step string, raw []byte) []*x509.Certificate {
 	}
 }
 
-// l2Compare compares the plugin's answers with native's step by step. Differences the table
-// allows are counted; any other fails the test.
-func l2Compare(t *testing.T, scenario string, native, plugin []l2Answer, table *compare.Table) (compared, allowed int) {
-	t.Helper()
-	if len(native) != len(plugin) {
-		t.Fatalf("%s: the script made %d requests to native and %d to the plugin", scenario, len(native), len(plugin))
-	}
-	for i := range native {
-		n, p := native[i], plugin[i]
-		if n.step != p.step {
-			t.Fatalf("%s: request %d is %q on native and %q on the plugin", scenario, i, n.step, p.step)
-		}
-		for _, field := range compare.UnionKeys(n.fields, p.fields) {
-			compared++
-			nv, ok := n.fields[field]
-			if !ok {
-				nv = "<absent>"
-			}
-			pv, ok := p.fields[field]
-			if !ok {
-				pv = "<absent>"
-			}
-			if nv == pv {
-				continue
-			}
-			d := compare.Difference{Field: field, Native: nv, Plugin: pv}
-			if table.Match(scenario, n.step, d) >= 0 {
-				allowed++
-				continue
-			}
-			t.Errorf("difference not in %s: %s / %s (%s %s): %s", l2TablePath, scenario, n.step, n.method, n.path, d)
-		}
-	}
-	return compared, allowed
-}
-
-// l2LoadTable reads the shared table of deliberate differences.
-func l2LoadTable(t *testing.T) *compare.Table {
-	t.Helper()
-	table, err := compare.LoadTable(l2TablePath)
-	if errors.Is(err, os.ErrNotExist) {
-		t.Fatalf("%s is missing: the table of deliberate differences is part of the suite", l2TablePath)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return table
-}
-
 // TestRealHTTPNativeVersusPlugin is level 2: native PKI at pki/ and the plugin at keyfactor-pki/
 // on one real Vault, the same client script over HTTP against both, answers compared; then the
 // swap: native disabled, the plugin mounted at pki/, the same script unchanged.
 func TestRealHTTPNativeVersusPlugin(t *testing.T) {
-	table := l2LoadTable(t)
+	table, err := compare.LoadTable(differencesFile)
+	if err != nil {
+		t.Fatal(err)
+	}
 	env := startRealVault(t)
 
 	native, err := env.EnableNativePKI("pki", "pki_root")
@@ -809,8 +763,9 @@ func TestRealHTTPNativeVersusPlugin(t *testing.T) {
 
 	nativeAnswers := runClientScript(t, env, "pki", "native pki/")
 	pluginAnswers := runClientScript(t, env, "keyfactor-pki", "plugin keyfactor-pki/")
-	compared, allowed := l2Compare(t, l2ScenarioSideBySide, nativeAnswers, pluginAnswers, table)
-	t.Logf("side by side: %d requests, %d fields compared, %d allowed differences", len(nativeAnswers), compared, allowed)
+	sideBySide := &compare.Comparison{Scenario: l2ScenarioSideBySide, Table: table, Describe: compare.DescribeShape}
+	sideBySide.CheckTranscripts(t, nativeAnswers, pluginAnswers)
+	t.Logf("side by side: %d requests, %d fields compared, %d allowed differences", sideBySide.Steps, sideBySide.Compared, sideBySide.Allowed)
 
 	// The swap, as an operator does it: the clients keep calling pki/.
 	if err := env.DisableMount("pki"); err != nil {
@@ -826,6 +781,7 @@ func TestRealHTTPNativeVersusPlugin(t *testing.T) {
 		t.Fatalf("after the swap pki/ is %q (%v), want the plugin", typ, err)
 	}
 	swapped := runClientScript(t, env, "pki", "swapped pki/")
-	compared, allowed = l2Compare(t, l2ScenarioSwap, nativeAnswers, swapped, table)
-	t.Logf("after the swap: %d requests, %d fields compared, %d allowed differences", len(swapped), compared, allowed)
+	swap := &compare.Comparison{Scenario: l2ScenarioSwap, Table: table, Describe: compare.DescribeShape}
+	swap.CheckTranscripts(t, nativeAnswers, swapped)
+	t.Logf("after the swap: %d requests, %d fields compared, %d allowed differences", swap.Steps, swap.Compared, swap.Allowed)
 }

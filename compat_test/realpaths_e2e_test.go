@@ -1,15 +1,14 @@
 package compattest
 
 import (
-	"context"
 	"crypto/x509"
 	"encoding/pem"
 	"net/http"
-	"path"
 	"time"
 
-	"github.com/kfpki/vault-plugin-secrets-keyfactor/compat_test/realvault"
+	"github.com/hashicorp/vault/sdk/logical"
 
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/compat_test/compare"
 	"github.com/kfpki/vault-plugin-secrets-keyfactor/internal/testcerts"
 )
 
@@ -36,7 +35,7 @@ func (c *l2Client) issuerScopedAndVerbatim(issuingCA *x509.Certificate) {
 		{"issuer sign-verbatim", "issuer/default/sign-verbatim/web", map[string]interface{}{"csr": c.l2CSR("scoped-verbatim.example.com", "scoped-verbatim.example.com")}},
 	}
 	for _, s := range steps {
-		resp := c.call(s.step, http.MethodPost, s.path, s.body, true)
+		resp := c.call(s.step, logical.UpdateOperation, s.path, s.body, true)
 		if !c.want(s.step, resp, http.StatusOK) {
 			continue
 		}
@@ -50,28 +49,28 @@ func (c *l2Client) issuerScopedAndVerbatim(issuingCA *x509.Certificate) {
 // create and destroy: a deleted role reads as 404, and deleting answers 204.
 func (c *l2Client) roleLifecycle() {
 	c.t.Helper()
-	resp := c.call("role write tmp", http.MethodPost, "roles/tmp", map[string]interface{}{"allowed_domains": "tmp.example.com"}, true)
+	resp := c.call("role write tmp", logical.UpdateOperation, "roles/tmp", map[string]interface{}{"allowed_domains": "tmp.example.com"}, true)
 	c.want("role write tmp", resp, http.StatusOK)
-	resp = c.call("role delete tmp", http.MethodDelete, "roles/tmp", nil, true)
+	resp = c.call("role delete tmp", logical.DeleteOperation, "roles/tmp", nil, true)
 	c.want("role delete tmp", resp, http.StatusNoContent)
-	resp = c.call("role read deleted", http.MethodGet, "roles/tmp", nil, true)
+	resp = c.call("role read deleted", logical.ReadOperation, "roles/tmp", nil, true)
 	c.want("role read deleted", resp, http.StatusNotFound)
 }
 
 // issuerCRLs fetches the default issuer's CRL in its three issuer-scoped forms, without a token.
 func (c *l2Client) issuerCRLs() {
 	c.t.Helper()
-	resp := c.call("issuer crl json", http.MethodGet, "issuer/default/crl", nil, false)
+	resp := c.call("issuer crl json", logical.ReadOperation, "issuer/default/crl", nil, false)
 	if c.want("issuer crl json", resp, http.StatusOK) {
 		if block, _ := pem.Decode([]byte(c.dataString("issuer crl json", resp, "crl"))); block == nil || block.Type != "X509 CRL" {
 			c.errorf("issuer crl json: data.crl is not a PEM X509 CRL")
 		}
 	}
-	resp = c.call("issuer crl pem", http.MethodGet, "issuer/default/crl/pem", nil, false)
+	resp = c.call("issuer crl pem", logical.ReadOperation, "issuer/default/crl/pem", nil, false)
 	if c.want("issuer crl pem", resp, http.StatusOK) {
 		l2WantContentType(c, "issuer crl pem", resp, "application/x-pem-file")
 	}
-	resp = c.call("issuer crl der", http.MethodGet, "issuer/default/crl/der", nil, false)
+	resp = c.call("issuer crl der", logical.ReadOperation, "issuer/default/crl/der", nil, false)
 	if c.want("issuer crl der", resp, http.StatusOK) {
 		l2WantContentType(c, "issuer crl der", resp, "application/pkix-crl")
 		if _, err := x509.ParseRevocationList(resp.Body); err != nil {
@@ -88,28 +87,25 @@ func (c *l2Client) maintenance() {
 		"issuing_certificates":    "http://pki.example.com/ca",
 		"crl_distribution_points": "http://pki.example.com/crl",
 	}
-	resp := c.call("config urls write", http.MethodPost, "config/urls", urls, true)
+	resp := c.call("config urls write", logical.UpdateOperation, "config/urls", urls, true)
 	c.want("config urls write", resp, http.StatusOK)
-	resp = c.call("config urls read", http.MethodGet, "config/urls", nil, true)
+	resp = c.call("config urls read", logical.ReadOperation, "config/urls", nil, true)
 	if c.want("config urls read", resp, http.StatusOK) {
 		if got := c.dataStrings("config urls read", resp, "crl_distribution_points"); len(got) != 1 || got[0] != "http://pki.example.com/crl" {
 			c.errorf("config urls read: crl_distribution_points = %v", got)
 		}
 	}
-	resp = c.call("tidy", http.MethodPost, "tidy", map[string]interface{}{"tidy_cert_store": true, "safety_buffer": "72h"}, true)
+	resp = c.call("tidy", logical.UpdateOperation, "tidy", map[string]interface{}{"tidy_cert_store": true, "safety_buffer": "72h"}, true)
 	c.want("tidy", resp, http.StatusAccepted)
 	// Poll without recording (the engines may take different numbers of polls), then compare
 	// the final status.
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		status, _, raw, err := c.env.Do(context.Background(), http.MethodGet, path.Join(c.mount, "tidy-status"), nil, true)
-		if err != nil {
-			c.t.Fatalf("%s: tidy-status: %v", c.label, err)
-		}
-		if a := realvault.NewAnswer(status, http.Header{}, raw); a.Envelope == nil || a.Envelope.Data["state"] != "Running" || time.Now().After(deadline) {
+		a := c.rec.Target.Send(c.t, compare.Request{Step: "tidy-status poll", Op: logical.ReadOperation, Path: "tidy-status"})
+		if !a.Envelope || a.Data["state"] != "Running" || time.Now().After(deadline) {
 			break
 		}
 	}
-	resp = c.call("tidy-status", http.MethodGet, "tidy-status", nil, true)
+	resp = c.call("tidy-status", logical.ReadOperation, "tidy-status", nil, true)
 	if c.want("tidy-status", resp, http.StatusOK) {
 		if state := c.dataString("tidy-status", resp, "state"); state != "Finished" {
 			c.errorf("tidy-status: state %q, want Finished", state)

@@ -36,21 +36,21 @@ const (
 	seedMetadataValue = "arbitrary string value"
 )
 
-// seedSimulatorInventory is the simulator's default inventory plus what the seed's examples
-// name: a CA called myCA and a String metadata field testMetadata. It is written as a seed file
-// for cmd/commandsim's -seed flag.
-func seedSimulatorInventory(t *testing.T) string {
+// inventoryForSeedExamples is the simulator's default inventory plus what the seed's examples
+// name: a CA called myCA and a String metadata field testMetadata. It is written as an
+// inventory file for cmd/commandsim's -inventory flag.
+func inventoryForSeedExamples(t *testing.T) string {
 	t.Helper()
-	seed := commandtest.DefaultSeed()
-	seed.CAs = append(seed.CAs, commandtest.SeedCA{HostName: commandtest.DefaultCAHost, LogicalName: seedCAName, KeyType: "RSA", KeyBits: 2048})
-	seed.MetadataFields = append(seed.MetadataFields, commandtest.SeedMetadataField{
+	inv := commandtest.DefaultInventory()
+	inv.CAs = append(inv.CAs, commandtest.InventoryCA{HostName: commandtest.DefaultCAHost, LogicalName: seedCAName, KeyType: "RSA", KeyBits: 2048})
+	inv.MetadataFields = append(inv.MetadataFields, commandtest.InventoryMetadataField{
 		Name: seedMetadataField, Description: "The seed document's metadata example", DataType: "String",
 	})
-	raw, err := json.MarshalIndent(seed, "", "  ")
+	raw, err := json.MarshalIndent(inv, "", "  ")
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(t.TempDir(), "seed-inventory.json")
+	path := filepath.Join(t.TempDir(), "inventory.json")
 	if err := os.WriteFile(path, raw, 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +118,7 @@ func seedSerial(t *testing.T, s string) *big.Int {
 // TestSeedCommandReferenceVerbatim runs every command of the seed's command reference, in its
 // order, on a mount named keyfactor, then the seed's metadata example.
 func TestSeedCommandReferenceVerbatim(t *testing.T) {
-	env := startRealVault(t, "-seed", seedSimulatorInventory(t))
+	env := startRealVault(t, "-inventory", inventoryForSeedExamples(t))
 	root := simRoot(t, env)
 
 	// Installation as the seed shows it: the plugin registered as "keyfactor" (done by the

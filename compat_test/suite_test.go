@@ -31,34 +31,29 @@ type enginePair func(t *testing.T) (native, other *engine)
 // suiteFigures are the figures the suite logs (scenarios, steps, compared values, allowed
 // differences) so they can be quoted.
 type suiteFigures struct {
-	scenarios, steps, compared, allowed, unexplained int
+	compare.Figures
+	scenarios int
 	// total is how many scenarios the suite has; scenarios < total under a -run filter.
 	total int
-	// usedRows are the table rows that allowed at least one difference.
-	usedRows map[int]bool
 }
 
-// runSuite plays every scenario on a fresh pair and logs the figures.
+// runSuite plays every scenario on a fresh pair, compares every answer under the same CA
+// (compare.Describe) and logs the figures.
 func runSuite(t *testing.T, label string, pair enginePair, table *compare.Table) suiteFigures {
 	t.Helper()
 	all := allScenarios(t)
-	fig := suiteFigures{usedRows: map[int]bool{}, total: len(all)}
+	fig := suiteFigures{total: len(all)}
 	for _, sc := range all {
 		t.Run(sc.name, func(t *testing.T) {
 			native, other := pair(t)
-			res := runScenario(t, sc, native, other, table)
+			cmp := &compare.Comparison{Scenario: sc.name, Table: table, Describe: compare.Describe}
+			runScenario(t, sc, native, other, cmp)
 			fig.scenarios++
-			fig.steps += res.steps
-			fig.compared += res.compared
-			fig.allowed += res.allowed
-			fig.unexplained += len(res.unexplained)
-			for row := range res.usedRows {
-				fig.usedRows[row] = true
-			}
+			fig.Add(cmp.Figures)
 		})
 	}
 	t.Logf("%s: %d scenarios, %d requests per engine, %d compared values, %d differences allowed by differences.json, %d unexplained",
-		label, fig.scenarios, fig.steps, fig.compared, fig.allowed, fig.unexplained)
+		label, fig.scenarios, fig.Steps, fig.Compared, fig.Allowed, fig.Unexplained)
 	return fig
 }
 
@@ -71,7 +66,7 @@ func TestHarnessSeesNoDifferenceBetweenTwoNativeEngines(t *testing.T) {
 	fig := runSuite(t, "native vs native", func(t *testing.T) (*engine, *engine) {
 		return newNativeEngine(t, "native-a", ca), newNativeEngine(t, "native-b", ca)
 	}, nil)
-	if fig.compared == 0 {
+	if fig.Compared == 0 {
 		t.Fatal("no value was compared")
 	}
 }

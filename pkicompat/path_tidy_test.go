@@ -2,13 +2,7 @@ package pkicompat
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
-	"math/big"
 	"net/http"
 	"sort"
 	"strings"
@@ -18,6 +12,8 @@ import (
 
 	hclog "github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/vault/sdk/logical"
+
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/internal/testcerts"
 )
 
 // countingProvider counts driver constructions: tidy must never reach the CA.
@@ -118,30 +114,11 @@ func (h *tidyHarness) startTidy(data map[string]interface{}) []string {
 // storeCert keeps a record of a certificate valid until notAfter, revoked when asked.
 func (h *tidyHarness) storeCert(notAfter time.Time, revoked bool) string {
 	h.t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 120))
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	serial.SetBit(serial, 119, 1) // a full-length serial: at least 8 bytes
-	tmpl := &x509.Certificate{
-		SerialNumber: serial,
-		Subject:      pkix.Name{CommonName: "tidy.example.com"},
-		NotBefore:    notAfter.Add(-time.Hour),
-		NotAfter:     notAfter,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	rec := &certRecord{SerialNumber: serialFromCert(cert), CertificateDER: der, CA: "test", IssuedAt: tmpl.NotBefore}
+	tmpl := testcerts.LeafTemplate(h.t, "tidy.example.com")
+	tmpl.SerialNumber.SetBit(tmpl.SerialNumber, 119, 1) // a full-length serial: at least 8 bytes
+	tmpl.NotBefore, tmpl.NotAfter = notAfter.Add(-time.Hour), notAfter
+	cert := testcerts.SelfSigned(h.t, tmpl, testcerts.ECKey(h.t))
+	rec := &certRecord{SerialNumber: serialFromCert(cert), CertificateDER: cert.Raw, CA: "test", IssuedAt: tmpl.NotBefore}
 	if revoked {
 		rec.Revocation = &revocationInfo{Time: notAfter.Add(-time.Minute)}
 	}

@@ -19,8 +19,8 @@ import (
 )
 
 type config struct {
-	addr, profile, seed, apiPath, username, password, domain, stateDir string
-	tls                                                                bool
+	addr, profile, inventory, apiPath, username, password, domain, stateDir string
+	tls                                                                     bool
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -30,7 +30,10 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:0", "listen address")
 	fs.BoolVar(&c.tls, "tls", true, "serve HTTPS with the simulator's own TLS CA")
 	fs.StringVar(&c.profile, "profile", "25", "Command version to imitate: 10, 11, 12, 24 or 25")
-	fs.StringVar(&c.seed, "seed", "", "seed file (JSON, or YAML with a .yaml/.yml name) replacing the default inventory")
+	fs.StringVar(&c.inventory, "inventory", "", "inventory file (JSON, or YAML with a .yaml/.yml name): CAs, templates, metadata fields and enrollment patterns replacing the default inventory")
+	// -seed is the flag's first name, kept so scripts written for it still work.
+	var seed string
+	fs.StringVar(&seed, "seed", "", "deprecated: the former name of -inventory")
 	fs.StringVar(&c.apiPath, "api-path", commandtest.DefaultAPIPath, "API path")
 	fs.StringVar(&c.username, "username", commandtest.DefaultUsername, "Basic-auth user name")
 	fs.StringVar(&c.password, "password", commandtest.DefaultPassword, "Basic-auth password")
@@ -41,6 +44,13 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	if seed != "" {
+		if c.inventory != "" && c.inventory != seed {
+			return c, errors.New("-seed is the deprecated name of -inventory: give one of them")
+		}
+		fmt.Fprintln(stderr, "commandsim: -seed is deprecated; use -inventory")
+		c.inventory = seed
 	}
 	if c.username == "" || c.password == "" {
 		return c, errors.New("-username and -password must not be empty")
@@ -64,12 +74,12 @@ func start(c config) (*commandtest.Server, commandtest.Announcement, error) {
 				Permissions: commandtest.ReadOnlyPermissions()},
 		),
 	}
-	if c.seed != "" {
-		seed, err := commandtest.LoadSeedFile(c.seed)
+	if c.inventory != "" {
+		inv, err := commandtest.LoadInventoryFile(c.inventory)
 		if err != nil {
 			return nil, commandtest.Announcement{}, err
 		}
-		opts = append(opts, commandtest.WithSeed(seed))
+		opts = append(opts, commandtest.WithInventory(inv))
 	}
 	stateDir := c.stateDir
 	if stateDir == "" {

@@ -120,13 +120,42 @@ func TestCommandsimBadArguments(t *testing.T) {
 		{"unknown flag", []string{"-nope"}, 2},
 		{"stray argument", []string{"extra"}, 2},
 		{"empty password", []string{"-password", ""}, 2},
-		{"missing seed", []string{"-seed", "/does/not/exist.json"}, 1},
+		{"missing inventory", []string{"-inventory", "/does/not/exist.json"}, 1},
+		{"missing inventory by its deprecated name", []string{"-seed", "/does/not/exist.json"}, 1},
+		{"inventory named twice, differently", []string{"-inventory", "a.json", "-seed", "b.json"}, 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var stderr strings.Builder
 			if code := run(tt.args, io.Discard, &stderr, make(chan os.Signal)); code != tt.want {
 				t.Fatalf("exit %d, want %d (%s)", code, tt.want, stderr.String())
+			}
+		})
+	}
+}
+
+// An inventory file replaces the default inventory, under -inventory and under its deprecated
+// name -seed, which still works and says it is deprecated.
+func TestCommandsimInventoryFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "inventory.json")
+	if err := os.WriteFile(path, []byte(`{"CAs":[{"HostName":"ca.inventory.test","LogicalName":"InventoryIssuing"}]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, flagName := range []string{"-inventory", "-seed"} {
+		t.Run(flagName, func(t *testing.T) {
+			var stderr strings.Builder
+			c, err := parseFlags([]string{flagName, path}, &stderr)
+			if err != nil || c.inventory != path {
+				t.Fatalf("parseFlags(%s): inventory %q, err %v", flagName, c.inventory, err)
+			}
+			if deprecated := strings.Contains(stderr.String(), "-seed is deprecated"); deprecated != (flagName == "-seed") {
+				t.Errorf("%s: stderr %q", flagName, stderr.String())
+			}
+			info, stop := runSim(t, "-tls=false", flagName, path)
+			defer os.RemoveAll(filepath.Dir(info.RootCA))
+			defer stop()
+			if info.CA != `ca.inventory.test\InventoryIssuing` {
+				t.Errorf("%s: the simulator's CA is %q, not the inventory file's", flagName, info.CA)
 			}
 		})
 	}

@@ -15,7 +15,8 @@ import (
 	"github.com/hashicorp/vault/sdk/logical"
 )
 
-// Observation is one engine's answer to one request, as an HTTP client would see it.
+// Observation is one engine's answer to one request, as an HTTP client would see it: built
+// in-process by Observe, or from a real Vault's HTTP answer by ObserveHTTP.
 type Observation struct {
 	// Status is the HTTP status Vault would answer with.
 	Status int
@@ -29,6 +30,15 @@ type Observation struct {
 	// Lease is set when the answer carries a secret (a role with generate_lease): Vault turns
 	// it into lease_id, lease_duration and renewable.
 	Lease *Lease
+
+	// Set only for answers read over HTTP (ObserveHTTP); in-process there is no HTTP layer.
+	ContentType string
+	// Body is the raw HTTP body.
+	Body []byte
+	// Envelope is true when the body was Vault's JSON envelope (false for raw DER/PEM bodies).
+	Envelope bool
+	// MountType is the envelope's mount_type, which Vault core writes.
+	MountType string
 }
 
 // Lease is what a client sees of a secret's lease.

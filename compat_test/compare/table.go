@@ -22,6 +22,8 @@ type Allowed struct {
 // Table is the list of deliberate differences.
 type Table struct {
 	Rows []Allowed `json:"differences"`
+	// path is the file the table was read from, for messages.
+	path string
 }
 
 // LoadTable reads the table from a JSON file and checks every row has a pattern and a reason.
@@ -39,7 +41,16 @@ func LoadTable(path string) (*Table, error) {
 			return nil, fmt.Errorf("%s: row %d needs a field pattern and a reason", path, i)
 		}
 	}
+	t.path = path
 	return &t, nil
+}
+
+// name is the table's file for messages.
+func (t *Table) name() string {
+	if t == nil {
+		return "the table (none given)"
+	}
+	return t.path
 }
 
 // Match returns the index of the first row that allows d in the given scenario and step, or -1.

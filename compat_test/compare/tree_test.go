@@ -1,40 +1,22 @@
 package compare
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
-	"encoding/pem"
 	"math/big"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/internal/testcerts"
 )
 
 // selfSigned makes a certificate whose serial, key and times differ on every call.
 func selfSigned(t *testing.T, cn string, dns ...string) string {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 128))
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Now().Add(time.Duration(serial.Int64()%1000) * time.Millisecond)
-	tmpl := &x509.Certificate{
-		SerialNumber: serial, Subject: pkix.Name{CommonName: cn}, DNSNames: dns,
-		NotBefore: now, NotAfter: now.Add(24 * time.Hour),
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return strings.TrimSpace(string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})))
+	tmpl := testcerts.LeafTemplate(t, cn, dns...)
+	tmpl.NotBefore = time.Now().Add(time.Duration(tmpl.SerialNumber.Int64()%1000) * time.Millisecond)
+	tmpl.NotAfter = tmpl.NotBefore.Add(24 * time.Hour)
+	return strings.TrimSpace(testcerts.PEM(testcerts.SelfSigned(t, tmpl, testcerts.ECKey(t))))
 }
 
 func issueAnswer(cert, serial string, expiration int64) *Observation {

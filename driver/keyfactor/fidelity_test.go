@@ -15,18 +15,18 @@ import (
 // Command and the one made for Vault has the highest id, so it is not on the default page of
 // 50. The template list must be read with the sq.* names /Templates binds, and paged.
 func TestCheckConnectionFindsTemplateBeyondFirstPage(t *testing.T) {
-	seed := commandtest.DefaultSeed()
+	inv := commandtest.DefaultInventory()
 	for i := 0; i < 60; i++ {
-		seed.Templates = append(seed.Templates, commandtest.SeedTemplate{
+		inv.Templates = append(inv.Templates, commandtest.InventoryTemplate{
 			CommonName: fmt.Sprintf("ADCS%02d", i), DisplayName: fmt.Sprintf("AD CS %02d", i),
 			AllowedEnrollmentTypes: commandtest.EnrollmentTypePFX, Validity: commandtest.Duration(24 * time.Hour),
 		})
 	}
-	seed.Templates = append(seed.Templates, commandtest.SeedTemplate{
+	inv.Templates = append(inv.Templates, commandtest.InventoryTemplate{
 		CommonName: "VaultIssued", DisplayName: "Vault Issued",
 		AllowedEnrollmentTypes: commandtest.EnrollmentTypeCSR, Validity: commandtest.Duration(24 * time.Hour),
 	})
-	srv := startSim(t, commandtest.Profile25, nil, commandtest.WithSeed(seed))
+	srv := startSim(t, commandtest.Profile25, nil, commandtest.WithInventory(inv))
 	d := simDriver(t, simConf(srv, authKindBasic, nil, map[string]interface{}{"template": "VaultIssued"}))
 	if _, err := d.CheckConnection(context.Background()); err != nil {
 		t.Fatalf("config check refused a template that exists: %v", err)
@@ -90,9 +90,9 @@ func TestRevokeByCertificateOfADCSIssuer(t *testing.T) {
 // bit set with the .NET 00 sign octet; the driver must search that spelling too. The CA's plain
 // subject keeps the issuer comparison out of the way.
 func TestRevokeByCertificateWithTopBitSerial(t *testing.T) {
-	seed := commandtest.DefaultSeed()
-	seed.CAs = []commandtest.SeedCA{{HostName: commandtest.DefaultCAHost, LogicalName: commandtest.DefaultCALogicalName, KeyType: "RSA"}}
-	srv := startSim(t, commandtest.Profile25, nil, commandtest.WithSeed(seed))
+	inv := commandtest.DefaultInventory()
+	inv.CAs = []commandtest.InventoryCA{{HostName: commandtest.DefaultCAHost, LogicalName: commandtest.DefaultCALogicalName, KeyType: "RSA"}}
+	srv := startSim(t, commandtest.Profile25, nil, commandtest.WithInventory(inv))
 	d := simDriver(t, simConf(srv, authKindBasic, nil, nil))
 	ctx := context.Background()
 	var topBit *cadriver.SignResponse
@@ -117,12 +117,12 @@ func TestRevokeByCertificateWithTopBitSerial(t *testing.T) {
 // template whose own AllowedEnrollmentTypes lacks CSR but which Context/My offers for CSR
 // enrollment is accepted with a warning. A template Context/My does not offer is still refused.
 func TestCheckConnectionWarnsOnStaleTemplateFlag(t *testing.T) {
-	seed := commandtest.DefaultSeed()
-	seed.Templates = append(seed.Templates, commandtest.SeedTemplate{
+	inv := commandtest.DefaultInventory()
+	inv.Templates = append(inv.Templates, commandtest.InventoryTemplate{
 		CommonName: "Migrated", DisplayName: "Migrated Web Server", StaleTemplateFlag: true,
 		AllowedEnrollmentTypes: commandtest.EnrollmentTypeCSR, Validity: commandtest.Duration(24 * time.Hour),
 	})
-	srv := startSim(t, commandtest.Profile25, nil, commandtest.WithSeed(seed))
+	srv := startSim(t, commandtest.Profile25, nil, commandtest.WithInventory(inv))
 	d := simDriver(t, simConf(srv, authKindBasic, nil, map[string]interface{}{"template": "Migrated"}))
 	warnings, err := d.CheckConnection(context.Background())
 	if err != nil {

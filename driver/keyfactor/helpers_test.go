@@ -31,22 +31,11 @@ func newKey(t testing.TB) *ecdsa.PrivateKey {
 
 func newTestPKI(t testing.TB) *testPKI {
 	t.Helper()
-	p := &testPKI{rootKey: newKey(t), issuingKey: newKey(t)}
-	now := time.Now()
-	rootTmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "Test Root"},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-	}
-	p.root = testcerts.Issue(t, rootTmpl, rootTmpl, p.rootKey.Public(), p.rootKey)
-	issTmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "Test Issuing"},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-		CRLDistributionPoints: []string{"http://crl.example.com/CertEnroll/Test%20Root.crl"},
-	}
-	p.issuing = testcerts.Issue(t, issTmpl, p.root, p.issuingKey.Public(), p.rootKey)
-	return p
+	root := testcerts.NewRootCA(t, "Test Root", newKey(t))
+	issuing := root.NewSubCA(t, "Test Issuing", newKey(t), func(c *x509.Certificate) {
+		c.CRLDistributionPoints = []string{"http://crl.example.com/CertEnroll/Test%20Root.crl"}
+	})
+	return &testPKI{root: root.Cert, rootKey: root.Key, issuing: issuing.Cert, issuingKey: issuing.Key}
 }
 
 func (p *testPKI) leaf(t testing.TB, pub crypto.PublicKey, cn string, serial int64, cdp ...string) *x509.Certificate {

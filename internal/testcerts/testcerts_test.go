@@ -43,3 +43,49 @@ func TestIssue(t *testing.T) {
 		t.Fatalf("leaf not signed by the root for its key: %v", err)
 	}
 }
+
+// A root, an issuing CA under it and a leaf under that verify as a chain, and edits reach the
+// template.
+func TestCAHierarchy(t *testing.T) {
+	root := NewRootCA(t, "Kit Root", ECKey(t))
+	const cdp = "http://crl.example.com/kit.crl"
+	issuing := root.NewSubCA(t, "Kit Issuing", RSAKey(t, 2048), func(c *x509.Certificate) { c.CRLDistributionPoints = []string{cdp} })
+	leafKey := ECKey(t)
+	leaf := issuing.Issue(t, LeafTemplate(t, "leaf.example.com", "leaf.example.com"), leafKey.Public())
+	for _, ca := range []*CA{root, issuing} {
+		if !ca.Cert.IsCA || ca.Cert.KeyUsage&x509.KeyUsageCertSign == 0 || !ca.Cert.NotAfter.After(time.Now().AddDate(9, 0, 0)) {
+			t.Errorf("%s: IsCA %v, key usage %v, notAfter %v", ca.Cert.Subject, ca.Cert.IsCA, ca.Cert.KeyUsage, ca.Cert.NotAfter)
+		}
+	}
+	if root.Cert.CheckSignatureFrom(root.Cert) != nil || issuing.Cert.CheckSignatureFrom(root.Cert) != nil {
+		t.Fatal("the CAs are not signed as a hierarchy")
+	}
+	if len(issuing.Cert.CRLDistributionPoints) != 1 || issuing.Cert.CRLDistributionPoints[0] != cdp {
+		t.Errorf("the edit did not reach the issuing CA: %v", issuing.Cert.CRLDistributionPoints)
+	}
+	roots, inter := x509.NewCertPool(), x509.NewCertPool()
+	roots.AddCert(root.Cert)
+	inter.AddCert(issuing.Cert)
+	if _, err := leaf.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, DNSName: "leaf.example.com"}); err != nil {
+		t.Fatalf("the leaf does not verify up to the root: %v", err)
+	}
+	if leaf.IsCA || leaf.SerialNumber.Sign() <= 0 || leaf.SerialNumber.Cmp(LeafTemplate(t, "x").SerialNumber) == 0 {
+		t.Errorf("leaf: IsCA %v, serial %v", leaf.IsCA, leaf.SerialNumber)
+	}
+	self := SelfSigned(t, LeafTemplate(t, "self.example.com"), leafKey)
+	if self.CheckSignature(self.SignatureAlgorithm, self.RawTBSCertificate, self.Signature) != nil || self.Issuer.CommonName != "self.example.com" {
+		t.Errorf("self-signed: issuer %v", self.Issuer)
+	}
+	if block, _ := pem.Decode([]byte(PEM(leaf))); block == nil || block.Type != "CERTIFICATE" || !leaf.Equal(mustParse(t, block.Bytes)) {
+		t.Error("PEM does not hold the certificate")
+	}
+}
+
+func mustParse(t *testing.T, der []byte) *x509.Certificate {
+	t.Helper()
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cert
+}

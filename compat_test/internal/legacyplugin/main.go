@@ -34,7 +34,7 @@ func factory(ctx context.Context, conf *logical.BackendConfig) (logical.Backend,
 		BackendType: logical.TypeLogical,
 		Paths: []*framework.Path{
 			{
-				Pattern: "seed-legacy",
+				Pattern: "write-legacy-layout",
 				Fields: map[string]*framework.FieldSchema{
 					"entries": {Type: framework.TypeMap, Description: "Storage key -> base64 of the bytes to store."},
 				},

@@ -2,14 +2,9 @@ package commandtest
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
-	"math/big"
 	"net/http"
 	"net/url"
 	"strings"
@@ -18,6 +13,8 @@ import (
 
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
+
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/internal/testcerts"
 )
 
 func TestBasicAuth(t *testing.T) {
@@ -246,21 +243,15 @@ func TestProfile10RejectsBearer(t *testing.T) {
 
 func TestClientCertificateAuth(t *testing.T) {
 	// A client CA and one client certificate whose CN maps to the default user.
-	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "client CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true,
-		BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
-	caDER, _ := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, caKey.Public(), caKey)
-	caCert, _ := x509.ParseCertificate(caDER)
+	ca := testcerts.NewRootCA(t, "client CA", testcerts.ECKey(t))
 	pool := x509.NewCertPool()
-	pool.AddCert(caCert)
+	pool.AddCert(ca.Cert)
 	clientCert := func(cn string) tls.Certificate {
-		key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: cn},
-			NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-			ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}, KeyUsage: x509.KeyUsageDigitalSignature}
-		der, _ := x509.CreateCertificate(rand.Reader, tmpl, caCert, key.Public(), caKey)
-		return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
+		key := testcerts.ECKey(t)
+		tmpl := testcerts.LeafTemplate(t, cn)
+		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
+		tmpl.KeyUsage = x509.KeyUsageDigitalSignature
+		return tls.Certificate{Certificate: [][]byte{ca.Issue(t, tmpl, key.Public()).Raw}, PrivateKey: key}
 	}
 	s := NewTLSServer(WithClientCertAuth(pool, map[string]string{"svc-client": DefaultUsername, "audit-client": ReadOnlyUsername}))
 	defer s.Close()

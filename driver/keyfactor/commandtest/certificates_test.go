@@ -53,9 +53,9 @@ func ids(certs []certSummary) []int {
 // populated returns a server with 3 CA certificates (ids 1-3) and leaves: a, b, c (EC CA),
 // d revoked, and e expired.
 func populated(t *testing.T) (*Server, map[string]int) {
-	seed := DefaultSeed()
-	seed.Templates = append(seed.Templates, SeedTemplate{CommonName: "Instant", AllowedEnrollmentTypes: EnrollmentTypeCSR, Validity: 1})
-	s := newTestServer(t, WithSeed(seed))
+	inv := DefaultInventory()
+	inv.Templates = append(inv.Templates, InventoryTemplate{CommonName: "Instant", AllowedEnrollmentTypes: EnrollmentTypeCSR, Validity: 1})
+	s := newTestServer(t, WithInventory(inv))
 	got := map[string]int{}
 	for _, n := range []string{"a", "b", "c", "d", "e"} {
 		body := map[string]any{"CSR": makeCSR(t, nil, n+".example.com"), "Metadata": map[string]any{"Owner": "team-" + n}}

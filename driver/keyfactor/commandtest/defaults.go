@@ -2,7 +2,7 @@ package commandtest
 
 import "time"
 
-// Defaults of the seeded inventory and identities, exported so tests, the demo and the docs
+// Defaults of the initial inventory and identities, exported so tests, the demo and the docs
 // agree on them.
 const (
 	DefaultAPIPath       = "KeyfactorAPI"
@@ -80,22 +80,22 @@ func defaultOAuthClients() []OAuthClient {
 	}}
 }
 
-// DefaultSeed returns the inventory a server starts with when WithSeed is not given.
-func DefaultSeed() *Seed {
-	return &Seed{
-		CAs: []SeedCA{
+// DefaultInventory returns the inventory a server starts with when WithInventory is not given.
+func DefaultInventory() *Inventory {
+	return &Inventory{
+		CAs: []InventoryCA{
 			// AD CS enterprise CA: its subject is CN plus the domain's DC= components.
 			{HostName: DefaultCAHost, LogicalName: DefaultCALogicalName, KeyType: "RSA", KeyBits: 2048, DomainComponents: []string{"kfpki", "test"}},
 			// A CA whose subject carries E= (emailAddress), which Go prints as a dotted OID.
 			{HostName: DefaultCAHost, LogicalName: ECCALogicalName, KeyType: "EC", KeyBits: 256, Email: DefaultCAEmail},
 		},
-		Templates: []SeedTemplate{
+		Templates: []InventoryTemplate{
 			{CommonName: DefaultTemplate, DisplayName: "Web Server", AllowedEnrollmentTypes: EnrollmentTypeCSR | EnrollmentTypePFX, Validity: Duration(30 * 24 * time.Hour)},
 			{CommonName: ApprovalTemplate, DisplayName: "Web Server (Approval)", AllowedEnrollmentTypes: EnrollmentTypeCSR | EnrollmentTypePFX, RequiresApproval: true, Validity: Duration(30 * 24 * time.Hour)},
 			{CommonName: PFXOnlyTemplate, DisplayName: "PFX Only", AllowedEnrollmentTypes: EnrollmentTypePFX, Validity: Duration(365 * 24 * time.Hour)},
 			{CommonName: ShortLivedTemplate, DisplayName: "Short Lived", AllowedEnrollmentTypes: EnrollmentTypeCSR, Validity: Duration(2 * time.Minute)},
 		},
-		MetadataFields: []SeedMetadataField{
+		MetadataFields: []InventoryMetadataField{
 			{Name: MetadataOwner, Description: "Owner of the certificate", DataType: "String"},
 			{Name: MetadataAppCode, Description: "Application code", DataType: "String"},
 			{Name: MetadataCostCenter, Description: "Cost center", DataType: "Integer"},

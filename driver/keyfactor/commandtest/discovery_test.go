@@ -114,12 +114,12 @@ func TestDiscovery(t *testing.T) {
 }
 
 func TestEnrollmentPatternsProfile25(t *testing.T) {
-	seed := DefaultSeed()
-	seed.EnrollmentPatterns = []SeedEnrollmentPattern{
+	inv := DefaultInventory()
+	inv.EnrollmentPatterns = []InventoryEnrollmentPattern{
 		{Name: "Web EC", Template: DefaultTemplate, CAs: []string{ECCALogicalName}},
 		{Name: "Web any", Template: DefaultTemplate},
 	}
-	s := newTestServer(t, WithSeed(seed))
+	s := newTestServer(t, WithInventory(inv))
 	var ps []struct {
 		ID                     int `json:"Id"`
 		Name                   string

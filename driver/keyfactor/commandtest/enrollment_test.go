@@ -220,12 +220,12 @@ func TestEnrollCSRErrors(t *testing.T) {
 }
 
 func TestEnrollTemplateKeyPolicy(t *testing.T) {
-	seed := DefaultSeed()
-	seed.Templates = append(seed.Templates,
-		SeedTemplate{CommonName: "RSAOnly", AllowedEnrollmentTypes: EnrollmentTypeCSR, Validity: Duration(3600e9), KeyType: "RSA"},
-		SeedTemplate{CommonName: "ECCOnly", AllowedEnrollmentTypes: EnrollmentTypeCSR, Validity: Duration(3600e9), KeyType: "ECC"})
-	seed.MetadataFields = append(seed.MetadataFields, SeedMetadataField{Name: "Ticket", DataType: "String", Required: true})
-	s := newTestServer(t, WithSeed(seed))
+	inv := DefaultInventory()
+	inv.Templates = append(inv.Templates,
+		InventoryTemplate{CommonName: "RSAOnly", AllowedEnrollmentTypes: EnrollmentTypeCSR, Validity: Duration(3600e9), KeyType: "RSA"},
+		InventoryTemplate{CommonName: "ECCOnly", AllowedEnrollmentTypes: EnrollmentTypeCSR, Validity: Duration(3600e9), KeyType: "ECC"})
+	inv.MetadataFields = append(inv.MetadataFields, InventoryMetadataField{Name: "Ticket", DataType: "String", Required: true})
+	s := newTestServer(t, WithInventory(inv))
 	rsaKey, _ := rsa.GenerateKey(rand.Reader, 2048)
 	tests := []struct {
 		name     string

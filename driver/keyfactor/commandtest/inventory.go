@@ -39,7 +39,7 @@ type templateEntry struct {
 	validity               time.Duration
 	keyType                string // "", "RSA" or "ECC"
 	minKeySize             int
-	staleTemplateFlag      bool // see SeedTemplate.StaleTemplateFlag
+	staleTemplateFlag      bool // see InventoryTemplate.StaleTemplateFlag
 }
 
 func (t *templateEntry) allowsCSR() bool { return t.allowedEnrollmentTypes&EnrollmentTypeCSR != 0 }
@@ -125,7 +125,7 @@ type store struct {
 	mu sync.Mutex
 
 	root      *caEntry
-	cas       []*caEntry // issuing CAs in seed order
+	cas       []*caEntry // issuing CAs in inventory order
 	templates []*templateEntry
 	metadata  []*metadataEntry
 	patterns  []*patternEntry
@@ -244,8 +244,8 @@ func (s *store) revokedEntriesLocked(ca *caEntry) []x509.RevocationListEntry {
 	return entries
 }
 
-// buildStore creates the CA hierarchy and inventory described by seed.
-func buildStore(seed *Seed, baseURL string, now time.Time) (*store, error) {
+// buildStore creates the CA hierarchy and inventory described by inv.
+func buildStore(inv *Inventory, baseURL string, now time.Time) (*store, error) {
 	st := newStore()
 	root, err := newRootCA(baseURL, now)
 	if err != nil {
@@ -256,7 +256,7 @@ func buildStore(seed *Seed, baseURL string, now time.Time) (*store, error) {
 	rootRec.state = certStateParentCA
 	root.certID = st.addCertLocked(rootRec)
 
-	for i, sc := range seed.CAs {
+	for i, sc := range inv.CAs {
 		ca, err := newIssuingCA(root, sc, baseURL, now)
 		if err != nil {
 			return nil, err
@@ -267,7 +267,7 @@ func buildStore(seed *Seed, baseURL string, now time.Time) (*store, error) {
 		ca.certID = st.addCertLocked(rec)
 		st.cas = append(st.cas, ca)
 	}
-	for i, t := range seed.Templates {
+	for i, t := range inv.Templates {
 		minKey := t.MinKeySize
 		if minKey == 0 {
 			minKey = 2048
@@ -285,7 +285,7 @@ func buildStore(seed *Seed, baseURL string, now time.Time) (*store, error) {
 			staleTemplateFlag:      t.StaleTemplateFlag,
 		})
 	}
-	for i, m := range seed.MetadataFields {
+	for i, m := range inv.MetadataFields {
 		dt := metadataDataTypes[strings.ToLower(m.DataType)]
 		if dt == 0 {
 			dt = 1
@@ -295,17 +295,17 @@ func buildStore(seed *Seed, baseURL string, now time.Time) (*store, error) {
 			options: m.Options, hint: m.Hint, defaultValue: m.DefaultValue, displayOrder: i + 1,
 		})
 	}
-	if len(seed.EnrollmentPatterns) == 0 {
+	if len(inv.EnrollmentPatterns) == 0 {
 		for _, t := range st.templates {
 			st.patterns = append(st.patterns, &patternEntry{id: len(st.patterns) + 1, name: t.commonName, template: t})
 		}
 	}
-	for _, p := range seed.EnrollmentPatterns {
+	for _, p := range inv.EnrollmentPatterns {
 		pe := &patternEntry{id: len(st.patterns) + 1, name: p.Name, template: st.findTemplate(p.Template)}
 		for _, name := range p.CAs {
 			ca := st.findCA(name)
 			if ca == nil {
-				return nil, &seedError{field: "EnrollmentPatterns.CAs", value: name}
+				return nil, &inventoryError{field: "EnrollmentPatterns.CAs", value: name}
 			}
 			pe.cas = append(pe.cas, ca)
 		}
@@ -314,10 +314,10 @@ func buildStore(seed *Seed, baseURL string, now time.Time) (*store, error) {
 	return st, nil
 }
 
-type seedError struct{ field, value string }
+type inventoryError struct{ field, value string }
 
-func (e *seedError) Error() string {
-	return e.field + ": " + strconv.Quote(e.value) + " is not a seeded CA"
+func (e *inventoryError) Error() string {
+	return e.field + ": " + strconv.Quote(e.value) + " is not a CA of the inventory"
 }
 
 func firstNonEmpty(values ...string) string {

@@ -12,7 +12,7 @@ type Option func(*options)
 type options struct {
 	profile         Profile
 	apiPath         string
-	seed            *Seed
+	inventory       *Inventory
 	users           []User
 	oauthClients    []OAuthClient
 	staticTokens    []string
@@ -63,8 +63,8 @@ func WithAPIPath(path string) Option {
 	}
 }
 
-// WithSeed replaces the default inventory of CAs, templates, metadata fields and patterns.
-func WithSeed(seed *Seed) Option { return func(o *options) { o.seed = seed } }
+// WithInventory replaces the default inventory of CAs, templates, metadata fields and patterns.
+func WithInventory(inv *Inventory) Option { return func(o *options) { o.inventory = inv } }
 
 // WithUsers replaces the default Basic users.
 func WithUsers(users ...User) Option {

@@ -169,25 +169,25 @@ func caSubject(spec caCertSpec) pkix.Name {
 	return pkix.Name{CommonName: spec.commonName, Organization: []string{simOrganization}}
 }
 
-// seedCASubject is the subject a seeded CA asks for: AD CS-like (CN and DC components) when it
-// names domain components, else CN and O, plus E when it names an e-mail address.
-func seedCASubject(seed SeedCA) *pkix.Name {
+// inventoryCASubject is the subject an inventory CA asks for: AD CS-like (CN and DC components)
+// when it names domain components, else CN and O, plus E when it names an e-mail address.
+func inventoryCASubject(spec InventoryCA) *pkix.Name {
 	var rdns pkix.RDNSequence
 	add := func(oid asn1.ObjectIdentifier, value string) {
 		rdns = append(rdns, pkix.RelativeDistinguishedNameSET{{Type: oid, Value: value}})
 	}
-	if len(seed.DomainComponents) > 0 {
+	if len(spec.DomainComponents) > 0 {
 		// Least specific first in the encoding, so .NET prints CN=…, DC=corp, DC=example, …
-		for i := len(seed.DomainComponents) - 1; i >= 0; i-- {
-			add(oidDomainComponent, seed.DomainComponents[i])
+		for i := len(spec.DomainComponents) - 1; i >= 0; i-- {
+			add(oidDomainComponent, spec.DomainComponents[i])
 		}
 	} else {
 		add(oidOrganization, simOrganization)
 	}
-	add(oidCommonName, seed.LogicalName)
-	if seed.Email != "" {
+	add(oidCommonName, spec.LogicalName)
+	if spec.Email != "" {
 		// IA5String, as RFC 5280 requires for emailAddress.
-		rdns = append(rdns, pkix.RelativeDistinguishedNameSET{{Type: oidEmailAddress, Value: asn1.RawValue{Tag: asn1.TagIA5String, Bytes: []byte(seed.Email)}}})
+		rdns = append(rdns, pkix.RelativeDistinguishedNameSET{{Type: oidEmailAddress, Value: asn1.RawValue{Tag: asn1.TagIA5String, Bytes: []byte(spec.Email)}}})
 	}
 	var name pkix.Name
 	name.FillFromRDNSequence(&rdns)
@@ -212,21 +212,21 @@ func newRootCA(baseURL string, now time.Time) (*caEntry, error) {
 }
 
 // newIssuingCA creates an issuing CA signed by root; its CN is the logical name.
-func newIssuingCA(root *caEntry, seed SeedCA, baseURL string, now time.Time) (*caEntry, error) {
+func newIssuingCA(root *caEntry, spec InventoryCA, baseURL string, now time.Time) (*caEntry, error) {
 	cert, key, err := newCACertificate(caCertSpec{
-		commonName: seed.LogicalName, keyType: seed.KeyType, keyBits: seed.KeyBits, years: 10,
-		parent: root, crlURLs: []string{root.crlURL}, maxPathLenZero: true, subject: seedCASubject(seed),
+		commonName: spec.LogicalName, keyType: spec.KeyType, keyBits: spec.KeyBits, years: 10,
+		parent: root, crlURLs: []string{root.crlURL}, maxPathLenZero: true, subject: inventoryCASubject(spec),
 	}, now)
 	if err != nil {
 		return nil, err
 	}
-	allowed := seed.AllowedEnrollmentTypes
+	allowed := spec.AllowedEnrollmentTypes
 	if allowed == 0 {
 		allowed = EnrollmentTypeCSR | EnrollmentTypePFX
 	}
 	return &caEntry{
-		hostName: seed.HostName, logicalName: seed.LogicalName, allowedEnrollmentTypes: allowed,
-		cert: cert, key: key, parent: root, crlURL: crlURLFor(baseURL, seed.LogicalName),
+		hostName: spec.HostName, logicalName: spec.LogicalName, allowedEnrollmentTypes: allowed,
+		cert: cert, key: key, parent: root, crlURL: crlURLFor(baseURL, spec.LogicalName),
 	}, nil
 }
 

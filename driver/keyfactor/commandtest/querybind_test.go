@@ -8,28 +8,28 @@ import (
 	"time"
 )
 
-// manyTemplatesSeed is the default seed plus n extra CSR templates, so a template list is
+// manyTemplatesInventory is the default inventory plus n extra CSR templates, so a template list is
 // longer than the default page of 50.
-func manyTemplatesSeed(n int) *Seed {
-	seed := DefaultSeed()
+func manyTemplatesInventory(n int) *Inventory {
+	inv := DefaultInventory()
 	for i := 0; i < n; i++ {
-		seed.Templates = append(seed.Templates, SeedTemplate{
+		inv.Templates = append(inv.Templates, InventoryTemplate{
 			CommonName: fmt.Sprintf("ADCS%02d", i), DisplayName: fmt.Sprintf("AD CS %02d", i),
 			AllowedEnrollmentTypes: EnrollmentTypeCSR, Validity: Duration(24 * time.Hour),
 		})
 	}
-	return seed
+	return inv
 }
 
 func TestTemplateQueryBindsAsSq(t *testing.T) {
-	s := newTestServer(t, WithSeed(manyTemplatesSeed(60)))
+	s := newTestServer(t, WithInventory(manyTemplatesInventory(60)))
 	count := func(q url.Values) int {
 		t.Helper()
 		var ts []map[string]any
 		do(t, s, call{method: "GET", path: "/Templates?" + q.Encode()}).decode(t, &ts)
 		return len(ts)
 	}
-	total := len(DefaultSeed().Templates) + 60
+	total := len(DefaultInventory().Templates) + 60
 	tests := []struct {
 		name string
 		q    url.Values

@@ -67,12 +67,12 @@ func start(useTLS bool, opts []Option) (*Server, error) {
 	if !o.profile.valid() {
 		return nil, fmt.Errorf("unknown profile %d", o.profile)
 	}
-	seed := o.seed
-	if seed == nil {
-		seed = DefaultSeed()
+	inv := o.inventory
+	if inv == nil {
+		inv = DefaultInventory()
 	}
-	if err := seed.Validate(); err != nil {
-		return nil, fmt.Errorf("seed: %w", err)
+	if err := inv.Validate(); err != nil {
+		return nil, fmt.Errorf("inventory: %w", err)
 	}
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
@@ -91,7 +91,7 @@ func start(useTLS bool, opts []Option) (*Server, error) {
 	}
 	s.URL = (&url.URL{Scheme: scheme, Host: urlHost(ln.Addr())}).String()
 
-	if s.store, err = buildStore(seed, s.URL, time.Now()); err != nil {
+	if s.store, err = buildStore(inv, s.URL, time.Now()); err != nil {
 		ln.Close()
 		return nil, err
 	}
@@ -263,7 +263,7 @@ func (s *Server) RootCertificatePEM() []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.store.root.cert.Raw})
 }
 
-// DefaultCAName is the first seeded issuing CA as "host\logical" (the enrollment form).
+// DefaultCAName is the inventory's first issuing CA as "host\logical" (the enrollment form).
 func (s *Server) DefaultCAName() string { return s.store.cas[0].qualifiedName() }
 
 // CACertificate returns the issuing CA whose logical name (or host\logical) is given, or nil.

@@ -19,19 +19,20 @@ const (
 	EnrollmentTypeCSRGenerated = 4
 )
 
-// Seed is the inventory a server starts with. Field names match case-insensitively in JSON,
-// and YAML files use the same names.
-type Seed struct {
-	CAs            []SeedCA            `json:"CAs"`
-	Templates      []SeedTemplate      `json:"Templates"`
-	MetadataFields []SeedMetadataField `json:"MetadataFields"`
+// Inventory is what a server holds when it starts: CAs, templates, metadata fields and
+// enrollment patterns. Field names match case-insensitively in JSON, and YAML files use the
+// same names.
+type Inventory struct {
+	CAs            []InventoryCA            `json:"CAs"`
+	Templates      []InventoryTemplate      `json:"Templates"`
+	MetadataFields []InventoryMetadataField `json:"MetadataFields"`
 	// EnrollmentPatterns (Command 25 only). When empty, one pattern per template is created,
 	// named after the template, allowing every CA.
-	EnrollmentPatterns []SeedEnrollmentPattern `json:"EnrollmentPatterns"`
+	EnrollmentPatterns []InventoryEnrollmentPattern `json:"EnrollmentPatterns"`
 }
 
-// SeedCA is one issuing CA under the simulator's root. Its certificate's CN is LogicalName.
-type SeedCA struct {
+// InventoryCA is one issuing CA under the simulator's root. Its certificate's CN is LogicalName.
+type InventoryCA struct {
 	HostName    string `json:"HostName"`
 	LogicalName string `json:"LogicalName"`
 	KeyType     string `json:"KeyType"` // "RSA" (default) or "EC"
@@ -46,8 +47,8 @@ type SeedCA struct {
 	Email string `json:"Email"`
 }
 
-// SeedTemplate is a certificate template as Command lists it.
-type SeedTemplate struct {
+// InventoryTemplate is a certificate template as Command lists it.
+type InventoryTemplate struct {
 	CommonName             string   `json:"CommonName"` // short name, used as Template in enrollment
 	DisplayName            string   `json:"DisplayName"`
 	AllowedEnrollmentTypes int      `json:"AllowedEnrollmentTypes"`
@@ -61,8 +62,8 @@ type SeedTemplate struct {
 	StaleTemplateFlag bool `json:"StaleTemplateFlag"`
 }
 
-// SeedMetadataField is a metadata field definition.
-type SeedMetadataField struct {
+// InventoryMetadataField is a metadata field definition.
+type InventoryMetadataField struct {
 	Name         string `json:"Name"`
 	Description  string `json:"Description"`
 	DataType     string `json:"DataType"` // String, Integer, Date, Boolean, MultipleChoice, BigText, Email
@@ -72,8 +73,8 @@ type SeedMetadataField struct {
 	DefaultValue string `json:"DefaultValue"`
 }
 
-// SeedEnrollmentPattern is a Command 25 enrollment pattern.
-type SeedEnrollmentPattern struct {
+// InventoryEnrollmentPattern is a Command 25 enrollment pattern.
+type InventoryEnrollmentPattern struct {
 	Name     string   `json:"Name"`
 	Template string   `json:"Template"` // template CommonName
 	CAs      []string `json:"CAs"`      // logical names; empty = all CAs
@@ -105,39 +106,39 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// LoadSeedFile reads a seed from a JSON file, or a YAML file when the name ends in .yaml/.yml.
-func LoadSeedFile(path string) (*Seed, error) {
+// LoadInventoryFile reads an inventory from a JSON file, or a YAML file when the name ends in .yaml/.yml.
+func LoadInventoryFile(path string) (*Inventory, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("reading seed file: %w", err)
+		return nil, fmt.Errorf("reading inventory file: %w", err)
 	}
 	ext := strings.ToLower(filepath.Ext(path))
 	if ext == ".yaml" || ext == ".yml" {
 		// YAML is turned into JSON so both formats share one set of field rules.
 		var doc any
 		if err := yaml.Unmarshal(raw, &doc); err != nil {
-			return nil, fmt.Errorf("seed file %s: %w", path, err)
+			return nil, fmt.Errorf("inventory file %s: %w", path, err)
 		}
 		if raw, err = json.Marshal(doc); err != nil {
-			return nil, fmt.Errorf("seed file %s: %w", path, err)
+			return nil, fmt.Errorf("inventory file %s: %w", path, err)
 		}
 	}
-	var seed Seed
-	if err := json.Unmarshal(raw, &seed); err != nil {
-		return nil, fmt.Errorf("seed file %s: %w", path, err)
+	var inv Inventory
+	if err := json.Unmarshal(raw, &inv); err != nil {
+		return nil, fmt.Errorf("inventory file %s: %w", path, err)
 	}
-	if err := seed.Validate(); err != nil {
-		return nil, fmt.Errorf("seed file %s: %w", path, err)
+	if err := inv.Validate(); err != nil {
+		return nil, fmt.Errorf("inventory file %s: %w", path, err)
 	}
-	return &seed, nil
+	return &inv, nil
 }
 
 var metadataDataTypes = map[string]int{
 	"string": 1, "integer": 2, "date": 3, "boolean": 4, "multiplechoice": 5, "bigtext": 6, "email": 7,
 }
 
-// Validate reports the first problem that would keep the seed from making a usable server.
-func (s *Seed) Validate() error {
+// Validate reports the first problem that would keep the inventory from making a usable server.
+func (s *Inventory) Validate() error {
 	if len(s.CAs) == 0 {
 		return errors.New("CAs: at least one CA is required")
 	}
@@ -208,13 +209,13 @@ func (s *Seed) Validate() error {
 			return fmt.Errorf("EnrollmentPatterns[%d]: Name and Template are required", i)
 		}
 		if !seenTemplate(s.Templates, p.Template) {
-			return fmt.Errorf("EnrollmentPatterns[%d].Template: %q is not a seeded template", i, p.Template)
+			return fmt.Errorf("EnrollmentPatterns[%d].Template: %q is not a template of the inventory", i, p.Template)
 		}
 	}
 	return nil
 }
 
-func seenTemplate(templates []SeedTemplate, name string) bool {
+func seenTemplate(templates []InventoryTemplate, name string) bool {
 	for _, t := range templates {
 		if strings.EqualFold(t.CommonName, name) {
 			return true

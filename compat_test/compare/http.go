@@ -1,4 +1,4 @@
-package realvault
+package compare
 
 import (
 	"bytes"
@@ -14,8 +14,8 @@ import (
 	"time"
 )
 
-// Envelope is Vault's JSON answer envelope.
-type Envelope struct {
+// envelope is Vault's JSON answer envelope.
+type envelope struct {
 	LeaseID       string                 `json:"lease_id"`
 	Renewable     bool                   `json:"renewable"`
 	LeaseDuration json.Number            `json:"lease_duration"`
@@ -25,22 +25,41 @@ type Envelope struct {
 	MountType     string                 `json:"mount_type"`
 }
 
-// Answer is one HTTP answer from Vault: status, content type, raw body, and the decoded
-// envelope (nil when the body is not JSON, as for raw DER/PEM endpoints).
-type Answer struct {
-	Status      int
-	ContentType string
-	Body        []byte
-	Envelope    *Envelope
+// ObserveHTTP builds the Observation of an answer read from a real Vault: status, content type
+// and raw body always; when the body is Vault's JSON envelope, its data (numbers as
+// json.Number, as Vault's API client decodes them), warnings, errors, lease and mount type.
+func ObserveHTTP(status int, header http.Header, body []byte) *Observation {
+	obs := &Observation{Status: status, ContentType: header.Get("Content-Type"), Body: body}
+	env, ok := decodeEnvelope(body)
+	if !ok {
+		return obs
+	}
+	obs.Envelope = true
+	obs.Data = env.Data
+	obs.Warnings = env.Warnings
+	// Vault's HTTP layer writes an error as a one-element "errors" list.
+	obs.Error = strings.Join(env.Errors, " | ")
+	obs.MountType = env.MountType
+	if env.LeaseID != "" {
+		seconds, _ := env.LeaseDuration.Int64()
+		obs.Lease = &Lease{TTL: time.Duration(seconds) * time.Second, Renewable: env.Renewable}
+	}
+	return obs
 }
 
-// NewAnswer builds an Answer from what Env.Do returned.
-func NewAnswer(status int, header http.Header, body []byte) Answer {
-	a := Answer{Status: status, ContentType: header.Get("Content-Type"), Body: body}
-	if env, ok := decodeEnvelope(body); ok {
-		a.Envelope = env
+// decodeEnvelope decodes a JSON answer with numbers kept as json.Number; ok is false for raw
+// (non-JSON) bodies.
+func decodeEnvelope(raw []byte) (*envelope, bool) {
+	if len(bytes.TrimSpace(raw)) == 0 || bytes.TrimSpace(raw)[0] != '{' {
+		return nil, false
 	}
-	return a
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var env envelope
+	if err := dec.Decode(&env); err != nil {
+		return nil, false
+	}
+	return &env, true
 }
 
 // PEMTypes lists the types of the PEM blocks in raw, in order.
@@ -56,46 +75,36 @@ func PEMTypes(raw []byte) []string {
 	}
 }
 
-// decodeEnvelope decodes a JSON answer with numbers kept as json.Number, as Vault's API client
-// does; ok is false for raw (non-JSON) bodies.
-func decodeEnvelope(raw []byte) (*Envelope, bool) {
-	if len(bytes.TrimSpace(raw)) == 0 || bytes.TrimSpace(raw)[0] != '{' {
-		return nil, false
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var env Envelope
-	if err := dec.Decode(&env); err != nil {
-		return nil, false
-	}
-	return &env, true
-}
-
-// Describe reduces an answer to what an HTTP client can tell apart between two correct engines
-// that sign with different CAs: status, content type, the kind of body, error texts, lease
-// shape, mount type, and each data key with its JSON type and the kind of value it carries.
-func (resp Answer) Describe() map[string]string {
+// DescribeShape is the tree compared when the two engines sign with different CAs (a real Vault
+// with native PKI beside the plugin): what an HTTP client can tell apart between two correct
+// engines whatever their CA. Status, content type, the kind of body, error texts, lease shape,
+// mount type, and each data key with its JSON type and the kind of value it carries; every
+// field is a leaf named as a client reads it ("data.serial_number").
+func DescribeShape(obs *Observation) *Node {
 	f := map[string]string{
-		"status":       fmt.Sprint(resp.Status),
-		"content_type": resp.ContentType,
-		"body":         bodyKind(resp.Body),
+		"status":       fmt.Sprint(obs.Status),
+		"content_type": obs.ContentType,
+		"body":         bodyKind(obs.Body),
 	}
-	if resp.Envelope == nil {
-		return f
+	if obs.Envelope {
+		f["errors"] = obs.Error
+		f["mount_type"] = obs.MountType
+		f["lease"] = fmt.Sprintf("lease_id set=%v renewable=%v", obs.Lease != nil, obs.Lease != nil && obs.Lease.Renewable)
+		for k, v := range obs.Data {
+			f["data."+k] = valueKind(k, v)
+		}
 	}
-	f["errors"] = strings.Join(resp.Envelope.Errors, " | ")
-	f["mount_type"] = resp.Envelope.MountType
-	f["lease"] = fmt.Sprintf("lease_id set=%v renewable=%v", resp.Envelope.LeaseID != "", resp.Envelope.Renewable)
-	for k, v := range resp.Envelope.Data {
-		f["data."+k] = valueKind(k, v)
+	root := &Node{Kind: "object", Fields: make(map[string]*Node, len(f))}
+	for k, v := range f {
+		// One kind for every leaf: the text says it all, and a field one side lacks is shown
+		// by its text alone.
+		root.Fields[k] = &Node{Kind: "string", Text: v}
 	}
-	return f
+	return root
 }
 
-var (
-	colonHexPattern = regexp.MustCompile(`^[0-9a-f]{2}(:[0-9a-f]{2})+$`)
-	uuidPattern     = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
-)
+// colonHexPattern is a serial as clients print it (at least two bytes).
+var colonHexPattern = regexp.MustCompile(`^[0-9a-f]{2}(:[0-9a-f]{2})+$`)
 
 // bodyKind names what a response body is: JSON, PEM blocks, DER certificate or CRL, empty.
 func bodyKind(body []byte) string {
