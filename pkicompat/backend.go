@@ -90,7 +90,9 @@ func newBackend(provider Provider) *backend {
 				"issuer/+/crl/der",
 				"issuers/",
 			},
-			SealWrapStorage: []string{configStorageKey},
+			// The keys generated for requests the CA holds for approval (pending.go) are seal-wrapped
+			// like the CA credentials.
+			SealWrapStorage: []string{configStorageKey, pendingKeyPrefix},
 			// Certificate records are per cluster, as native keeps them; so is the state of
 			// the sync that updates them.
 			LocalStorage: localStoragePaths,

@@ -24,11 +24,13 @@ type issuePolicy struct {
 	ca, template   string
 	metadata       map[string]string
 	allowOverrides bool
+	// pendingTTL is how long a request the CA holds for approval is remembered.
+	pendingTTL time.Duration
 }
 
 func policyFromRole(name string, r *roleEntry) (*issuePolicy, error) {
 	if r == nil {
-		return &issuePolicy{keyType: "rsa", issuerRef: "default"}, nil
+		return &issuePolicy{keyType: "rsa", issuerRef: "default", pendingTTL: defaultPendingTTL}, nil
 	}
 	meta, err := parseMetadata(fmt.Sprintf("role %s metadata", name), r.Metadata)
 	if err != nil {
@@ -49,6 +51,7 @@ func policyFromRole(name string, r *roleEntry) (*issuePolicy, error) {
 		template:       r.Template,
 		metadata:       meta,
 		allowOverrides: r.AllowRequestOverrides,
+		pendingTTL:     r.pendingTTL(),
 	}
 	// no_store takes priority over generate_lease, as native.
 	p.generateLease = r.GenerateLease != nil && *r.GenerateLease && !r.NoStore
