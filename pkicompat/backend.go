@@ -68,6 +68,7 @@ func newBackend(provider Provider) *backend {
 	paths = append(paths, b.caConfigPaths()...)
 	paths = append(paths, b.legacyBackupPaths()...)
 	paths = append(paths, b.reconcilePaths()...)
+	paths = append(paths, b.pendingPaths()...)
 
 	b.Backend = &framework.Backend{
 		Help:        strings.TrimSpace(backendHelp),
