@@ -26,6 +26,8 @@ type issuePolicy struct {
 	allowOverrides bool
 	// pendingTTL is how long a request the CA holds for approval is remembered.
 	pendingTTL time.Duration
+	// metadataFromRequest maps CA metadata fields to request values (metadata_request.go).
+	metadataFromRequest map[string]string
 }
 
 func policyFromRole(name string, r *roleEntry) (*issuePolicy, error) {
@@ -36,22 +38,27 @@ func policyFromRole(name string, r *roleEntry) (*issuePolicy, error) {
 	if err != nil {
 		return nil, err
 	}
+	fromRequest, err := parseMetadataFromRequest(r.MetadataFromRequest)
+	if err != nil {
+		return nil, err
+	}
 	p := &issuePolicy{
-		roleName:       name,
-		keyType:        r.KeyType,
-		keyBits:        r.KeyBits,
-		signatureBits:  r.SignatureBits,
-		usePSS:         r.UsePSS,
-		ttl:            r.TTL,
-		maxTTL:         r.MaxTTL,
-		notAfter:       r.NotAfter,
-		noStore:        r.NoStore,
-		issuerRef:      r.IssuerRef,
-		ca:             r.CA,
-		template:       r.Template,
-		metadata:       meta,
-		allowOverrides: r.AllowRequestOverrides,
-		pendingTTL:     r.pendingTTL(),
+		metadataFromRequest: fromRequest,
+		roleName:            name,
+		keyType:             r.KeyType,
+		keyBits:             r.KeyBits,
+		signatureBits:       r.SignatureBits,
+		usePSS:              r.UsePSS,
+		ttl:                 r.TTL,
+		maxTTL:              r.MaxTTL,
+		notAfter:            r.NotAfter,
+		noStore:             r.NoStore,
+		issuerRef:           r.IssuerRef,
+		ca:                  r.CA,
+		template:            r.Template,
+		metadata:            meta,
+		allowOverrides:      r.AllowRequestOverrides,
+		pendingTTL:          r.pendingTTL(),
 	}
 	// no_store takes priority over generate_lease, as native.
 	p.generateLease = r.GenerateLease != nil && *r.GenerateLease && !r.NoStore

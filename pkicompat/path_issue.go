@@ -141,7 +141,7 @@ func (b *backend) handleIssue(ctx context.Context, req *logical.Request, d *fram
 	if err != nil {
 		return respond(err)
 	}
-	ir.metadata = mergeMetadata(policy.metadata, requestMeta)
+	ir.metadata = b.requestMetadata(req, policy, mergeMetadata(policy.metadata, requestMeta))
 
 	now := time.Now()
 	notAfter, ttlWarnings, err := b.notAfterFor(policy, in, now)

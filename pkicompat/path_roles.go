@@ -186,6 +186,12 @@ func (b *backend) storeRole(ctx context.Context, req *logical.Request, d *framew
 		}
 	}
 
+	metadataWarnings, err := b.checkMetadataFields(ctx, req.Storage, role)
+	if err != nil {
+		return respond(err)
+	}
+	warnings = append(warnings, metadataWarnings...)
+
 	if unenforced := unenforcedFieldsSet(d, role); len(unenforced) > 0 {
 		warnings = append(warnings, fmt.Sprintf(unenforcedWarningFormat, strings.Join(unenforced, ", ")))
 	}
@@ -249,6 +255,9 @@ func (r *roleEntry) validateAndNormalise() error {
 	// The same reading issuance applies, so a role that stores is a role that issues.
 	if _, err := parseMetadata("metadata", r.Metadata); err != nil {
 		return Invalid("%s", err.Error())
+	}
+	if _, err := parseMetadataFromRequest(r.MetadataFromRequest); err != nil {
+		return err
 	}
 	return nil
 }

@@ -74,12 +74,12 @@ func pendingFingerprint(entityID string, mode issueMode, ir *issueRequest, in *i
 		Names                                       subjectRequest
 		TTL                                         time.Duration
 		NotAfter                                    string
-		Metadata                                    map[string]string
+		Metadata                                    string
 		CSR                                         []byte
 	}{
 		Entity: entityID, Mode: issueOperationName(mode), Role: ir.policy.roleName, IssuerRef: in.issuerRef,
 		CA: ir.target.ca, Template: ir.target.template, Names: in.names, TTL: in.ttl, NotAfter: in.notAfter,
-		Metadata: ir.metadata,
+		Metadata: in.metadata, // the caller's; request-derived values differ on every retry
 	}
 	what.Names.CSR = nil
 	if csr != nil {

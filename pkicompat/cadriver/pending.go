@@ -69,3 +69,18 @@ type RequestStatus struct {
 	// Issued is the certificate once State is RequestIssued.
 	Issued *SignResponse
 }
+
+// MetadataFieldLister is an optional Driver capability: the metadata fields the CA's inventory
+// defines, so a role that maps request values to fields can be checked when it is written.
+type MetadataFieldLister interface {
+	MetadataFields(ctx context.Context) ([]MetadataField, error)
+}
+
+// MetadataField is one metadata field the CA defines.
+type MetadataField struct {
+	Name string
+	// Type is the CA's name for the field's type (e.g. "String"), for messages.
+	Type string
+	// TakesText is true when any text is a valid value (not a number, date, choice or address).
+	TakesText bool
+}

@@ -19,6 +19,7 @@ import (
 	"github.com/hashicorp/vault/sdk/helper/certutil"
 
 	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat"
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat/cadriver"
 )
 
 // Password is the credential the Server accepts in the "password" config field.
@@ -55,6 +56,7 @@ type Server struct {
 	pendingRevoke                                  bool
 	pendingSignID                                  string
 	held                                           map[string]*heldSign
+	metadataFields                                 []cadriver.MetadataField
 	validity                                       time.Duration
 	loseAnswers                                    int
 	findErr                                        error
