@@ -200,6 +200,8 @@ func (b *backend) rememberPending(ctx context.Context, req *logical.Request, ir 
 	s := context.WithoutCancel(ctx) // the CA holds the request whether or not the caller waits
 	if err := storePending(s, req.Storage, rec, key); err != nil {
 		b.Logger().Warn("could not remember a request the CA holds for approval; a retry files a new one", "request", held.RequestID, "error", err)
+		// Leave no key behind without the record that tidy and delete find it by.
+		b.forgetPending(s, req.Storage, rec)
 		return nil, false
 	}
 	return stillPendingError(held.RequestID, held.Message), true
