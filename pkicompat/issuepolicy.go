@@ -43,23 +43,22 @@ func policyFromRole(name string, r *roleEntry) (*issuePolicy, error) {
 		return nil, err
 	}
 	p := &issuePolicy{
-		metadataFromRequest: fromRequest,
-		roleName:            name,
-		keyType:             r.KeyType,
-		keyBits:             r.KeyBits,
-		signatureBits:       r.SignatureBits,
-		usePSS:              r.UsePSS,
-		ttl:                 r.TTL,
-		maxTTL:              r.MaxTTL,
-		notAfter:            r.NotAfter,
-		noStore:             r.NoStore,
-		issuerRef:           r.IssuerRef,
-		ca:                  r.CA,
-		template:            r.Template,
-		metadata:            meta,
-		allowOverrides:      r.AllowRequestOverrides,
-		pendingTTL:          r.pendingTTL(),
+		roleName:       name,
+		keyType:        r.KeyType,
+		keyBits:        r.KeyBits,
+		signatureBits:  r.SignatureBits,
+		usePSS:         r.UsePSS,
+		ttl:            r.TTL,
+		maxTTL:         r.MaxTTL,
+		notAfter:       r.NotAfter,
+		noStore:        r.NoStore,
+		issuerRef:      r.IssuerRef,
+		ca:             r.CA,
+		template:       r.Template,
+		metadata:       meta,
+		allowOverrides: r.AllowRequestOverrides,
 	}
+	p.pendingTTL, p.metadataFromRequest = r.pendingTTL(), fromRequest
 	// no_store takes priority over generate_lease, as native.
 	p.generateLease = r.GenerateLease != nil && *r.GenerateLease && !r.NoStore
 	if p.issuerRef == "" {
