@@ -68,6 +68,7 @@ func newBackend(provider Provider) *backend {
 	paths = append(paths, b.caConfigPaths()...)
 	paths = append(paths, b.legacyBackupPaths()...)
 	paths = append(paths, b.reconcilePaths()...)
+	paths = append(paths, b.pendingPaths()...)
 
 	b.Backend = &framework.Backend{
 		Help:        strings.TrimSpace(backendHelp),
@@ -90,7 +91,9 @@ func newBackend(provider Provider) *backend {
 				"issuer/+/crl/der",
 				"issuers/",
 			},
-			SealWrapStorage: []string{configStorageKey},
+			// The keys generated for requests the CA holds for approval (pending.go) are seal-wrapped
+			// like the CA credentials.
+			SealWrapStorage: []string{configStorageKey, pendingKeyPrefix},
 			// Certificate records are per cluster, as native keeps them; so is the state of
 			// the sync that updates them.
 			LocalStorage: localStoragePaths,

@@ -83,7 +83,13 @@ func (r result) data(t *testing.T) map[string]interface{} {
 
 func (h *harness) do(op logical.Operation, path string, data map[string]interface{}) result {
 	h.t.Helper()
-	req, resp, err := h.mount.Handle(op, path, data)
+	return h.doRequest(&logical.Request{Operation: op, Path: path, Data: data})
+}
+
+// doRequest sends a request carrying what a token brings (EntityID, DisplayName, ...).
+func (h *harness) doRequest(req *logical.Request) result {
+	h.t.Helper()
+	resp, err := h.mount.HandleRequest(req)
 	status, rerr := logical.RespondErrorCommon(req, resp, err)
 	if rerr != nil {
 		logical.AdjustErrorStatusCode(&status, rerr)

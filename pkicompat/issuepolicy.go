@@ -24,13 +24,21 @@ type issuePolicy struct {
 	ca, template   string
 	metadata       map[string]string
 	allowOverrides bool
+	// pendingTTL is how long a request the CA holds for approval is remembered.
+	pendingTTL time.Duration
+	// metadataFromRequest maps CA metadata fields to request values (metadata_request.go).
+	metadataFromRequest map[string]string
 }
 
 func policyFromRole(name string, r *roleEntry) (*issuePolicy, error) {
 	if r == nil {
-		return &issuePolicy{keyType: "rsa", issuerRef: "default"}, nil
+		return &issuePolicy{keyType: "rsa", issuerRef: "default", pendingTTL: defaultPendingTTL}, nil
 	}
 	meta, err := parseMetadata(fmt.Sprintf("role %s metadata", name), r.Metadata)
+	if err != nil {
+		return nil, err
+	}
+	fromRequest, err := parseMetadataFromRequest(r.MetadataFromRequest)
 	if err != nil {
 		return nil, err
 	}
@@ -50,6 +58,7 @@ func policyFromRole(name string, r *roleEntry) (*issuePolicy, error) {
 		metadata:       meta,
 		allowOverrides: r.AllowRequestOverrides,
 	}
+	p.pendingTTL, p.metadataFromRequest = r.pendingTTL(), fromRequest
 	// no_store takes priority over generate_lease, as native.
 	p.generateLease = r.GenerateLease != nil && *r.GenerateLease && !r.NoStore
 	if p.issuerRef == "" {

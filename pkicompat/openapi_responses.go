@@ -21,6 +21,8 @@ var (
 		"template":                framework.TypeString,
 		"metadata":                framework.TypeString,
 		"allow_request_overrides": framework.TypeBool,
+		"pending_ttl":             framework.TypeInt64,
+		"metadata_from_request":   framework.TypeString,
 		"enforced_fields":         framework.TypeStringSlice,
 	}
 )

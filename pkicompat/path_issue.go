@@ -104,6 +104,8 @@ type issueRequest struct {
 	target      *target
 	notAfter    time.Time
 	warnings    []string // in native order: TTL, then subject, then TTL again
+	// pendingMatch identifies the request for a retry while the CA holds it (pending.go).
+	pendingMatch string
 }
 
 func (b *backend) handleIssue(ctx context.Context, req *logical.Request, d *framework.FieldData, mode issueMode, issuerScoped bool) (*logical.Response, error) {
@@ -139,7 +141,7 @@ func (b *backend) handleIssue(ctx context.Context, req *logical.Request, d *fram
 	if err != nil {
 		return respond(err)
 	}
-	ir.metadata = mergeMetadata(policy.metadata, requestMeta)
+	ir.metadata = b.requestMetadata(req, policy, mergeMetadata(policy.metadata, requestMeta))
 
 	now := time.Now()
 	notAfter, ttlWarnings, err := b.notAfterFor(policy, in, now)
@@ -176,6 +178,9 @@ func (b *backend) handleIssue(ctx context.Context, req *logical.Request, d *fram
 	if err != nil {
 		return respond(err)
 	}
+	if resp, resumed, err := b.resumePending(ctx, req, drv, ir, in, csr); resumed {
+		return resp, err
+	}
 
 	var key *generatedKey
 	if mode == modeIssue {
@@ -209,6 +214,9 @@ func (b *backend) handleIssue(ctx context.Context, req *logical.Request, d *fram
 	if err != nil {
 		if caRefusedIssuance(err) {
 			b.settleIntent(ctx, req.Storage, intent)
+		}
+		if held, kept := b.rememberPending(ctx, req, ir, csr, key, err); kept {
+			return respond(op.failed(held))
 		}
 		return respond(op.failed(caError("sign", err)))
 	}

@@ -186,6 +186,12 @@ func (b *backend) storeRole(ctx context.Context, req *logical.Request, d *framew
 		}
 	}
 
+	metadataWarnings, err := b.checkMetadataFields(ctx, req.Storage, role)
+	if err != nil {
+		return respond(err)
+	}
+	warnings = append(warnings, metadataWarnings...)
+
 	if unenforced := unenforcedFieldsSet(d, role); len(unenforced) > 0 {
 		warnings = append(warnings, fmt.Sprintf(unenforcedWarningFormat, strings.Join(unenforced, ", ")))
 	}
@@ -249,6 +255,9 @@ func (r *roleEntry) validateAndNormalise() error {
 	// The same reading issuance applies, so a role that stores is a role that issues.
 	if _, err := parseMetadata("metadata", r.Metadata); err != nil {
 		return Invalid("%s", err.Error())
+	}
+	if _, err := parseMetadataFromRequest(r.MetadataFromRequest); err != nil {
+		return err
 	}
 	return nil
 }
@@ -416,6 +425,8 @@ func applyRoleFields(r *roleEntry, d *framework.FieldData) error {
 	a.str("template", &r.Template)
 	a.str("metadata", &r.Metadata)
 	a.boolean("allow_request_overrides", &r.AllowRequestOverrides)
+	a.duration("pending_ttl", &r.PendingTTL)
+	a.str("metadata_from_request", &r.MetadataFromRequest)
 	return a.err
 }
 
@@ -580,5 +591,7 @@ func roleFieldSchemas() map[string]*framework.FieldSchema {
 		"template":                f(stringT, nil, "CA certificate template for this role (default: the request's, then the config's)."),
 		"metadata":                f(stringT, nil, "Metadata attached to this role's certificates, as a JSON object."),
 		"allow_request_overrides": f(boolT, false, "Let requests name a CA or template other than the role's."),
+		"pending_ttl":             f(durationT, int(defaultPendingTTL/time.Second), "How long a request the CA holds for approval is remembered, with the key generated for it, so a retry receives the certificate once approved."),
+		"metadata_from_request":   f(stringT, nil, `CA metadata fields filled from the Vault request, as a JSON object of field name to source: `+metadataSourcesHelp+`.`),
 	}
 }

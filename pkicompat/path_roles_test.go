@@ -123,6 +123,8 @@ func TestRoleWriteDefaultsMatchNative(t *testing.T) {
 	want["template"] = ""
 	want["metadata"] = ""
 	want["allow_request_overrides"] = false
+	want["pending_ttl"] = roleJSONRoundTrip(t, map[string]interface{}{"v": 7 * 24 * 3600})["v"]
+	want["metadata_from_request"] = ""
 	want["enforced_fields"] = roleJSONRoundTrip(t, map[string]interface{}{"v": enforcedRoleFields})["v"]
 
 	written := e.mustOK(t, logical.UpdateOperation, "roles/web", nil)

@@ -108,6 +108,10 @@ func tidyFields() map[string]*framework.FieldSchema {
 		}
 		fields[f.name] = &framework.FieldSchema{Type: framework.TypeBool, Default: false, Description: description}
 	}
+	fields["tidy_pending_requests"] = &framework.FieldSchema{
+		Type: framework.TypeBool, Default: false,
+		Description: "Not native: remove requests held for approval in the CA (pending/), and the keys kept for them, once their role's pending_ttl has passed. tidy_cert_store does this too.",
+	}
 	fields["tidy_legacy_backup"] = &framework.FieldSchema{
 		Type: framework.TypeBool, Default: false,
 		Description: "Not native: remove the copy of Keyfactor's older plugin's entries kept by the upgrade (legacy-backup/); rolling back is no longer possible afterwards.",
@@ -128,6 +132,7 @@ func parseTidyRequest(d *framework.FieldData) (*tidyConfig, error) {
 	}
 	r.RevokedCerts = r.RevokedCerts || d.Get("tidy_revocation_list").(bool)
 	r.LegacyBackup = d.Get("tidy_legacy_backup").(bool)
+	r.PendingRequests = d.Get("tidy_pending_requests").(bool)
 	for _, b := range []struct {
 		name string
 		val  time.Duration

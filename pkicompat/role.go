@@ -83,6 +83,12 @@ type roleEntry struct {
 	Template              string `json:"template"`
 	Metadata              string `json:"metadata"`
 	AllowRequestOverrides bool   `json:"allow_request_overrides"`
+
+	// PendingTTL is how long a request the CA holds for approval is remembered (pending.go);
+	// 0 means the default, 7 days. MetadataFromRequest is a JSON object (as text) naming, per
+	// CA metadata field, the request-derived value it receives (metadata_request.go).
+	PendingTTL          time.Duration `json:"pending_ttl"`
+	MetadataFromRequest string        `json:"metadata_from_request"`
 }
 
 // getRole loads a role; nil, nil when it does not exist. Older or hand-written entries are
@@ -255,9 +261,11 @@ var enforcedRoleFields = []string{
 	"key_type",
 	"locality",
 	"metadata",
+	"metadata_from_request",
 	"no_store",
 	"organization",
 	"ou",
+	"pending_ttl",
 	"postal_code",
 	"province",
 	"require_cn",
@@ -333,6 +341,16 @@ func (r *roleEntry) responseData() map[string]interface{} {
 		"template":                r.Template,
 		"metadata":                r.Metadata,
 		"allow_request_overrides": r.AllowRequestOverrides,
+		"pending_ttl":             int64(r.pendingTTL() / time.Second),
+		"metadata_from_request":   r.MetadataFromRequest,
 		"enforced_fields":         append([]string(nil), enforcedRoleFields...),
 	}
+}
+
+// pendingTTL is how long the role's held requests are remembered.
+func (r *roleEntry) pendingTTL() time.Duration {
+	if r.PendingTTL > 0 {
+		return r.PendingTTL
+	}
+	return defaultPendingTTL
 }

@@ -60,7 +60,7 @@ const (
 )
 
 // localStoragePaths are kept per cluster, as native keeps certificate records.
-var localStoragePaths = []string{revokedStoragePrefix, certStoragePrefix, revocationSyncKey, reconcileLocalPrefix}
+var localStoragePaths = []string{revokedStoragePrefix, certStoragePrefix, revocationSyncKey, reconcileLocalPrefix, pendingStoragePrefix}
 
 // getJSON reads the JSON entry at key; nil (and no error) when there is none. what names the
 // entry in errors.

@@ -58,6 +58,11 @@ type tidyConfig struct {
 	// LegacyBackup (tidy_legacy_backup, not native) removes the copy the upgrade from Keyfactor's
 	// older plugin kept (migrate_legacy.go). A one-off request: never part of auto-tidy.
 	LegacyBackup bool `json:"-"`
+	// PendingRequests (tidy_pending_requests, not native) removes requests held for approval in
+	// the CA, with the keys kept for them, once their role's pending_ttl has passed
+	// (pending.go). tidy_cert_store does the same, so auto-tidy configured the native way
+	// cleans them too; it is not a flag of the table, whose keys native's reads answer.
+	PendingRequests bool `json:"-"`
 }
 
 // tidyFlag is one of native's tidy operation flags.
@@ -100,7 +105,7 @@ func defaultTidyConfig() *tidyConfig {
 
 // anyEnabled reports whether any tidy operation is set.
 func (c *tidyConfig) anyEnabled() bool {
-	if c.LegacyBackup {
+	if c.LegacyBackup || c.PendingRequests {
 		return true
 	}
 	for _, f := range tidyFlags {
@@ -225,6 +230,11 @@ func (t *tidyRunner) tidy(ctx context.Context, params *tidyConfig, s logical.Sto
 	}
 	if params.RevokedCerts {
 		if err := t.tidyRevokedMarkers(ctx, params, s, cancel); err != nil {
+			return err
+		}
+	}
+	if (params.PendingRequests || params.CertStore) && !cancelled(cancel) {
+		if err := t.tidyPendingRequests(ctx, s, cancel); err != nil {
 			return err
 		}
 	}

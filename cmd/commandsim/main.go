@@ -21,6 +21,7 @@ import (
 type config struct {
 	addr, profile, inventory, apiPath, username, password, domain, stateDir string
 	tls                                                                     bool
+	metadataFields                                                          []commandtest.MetadataField
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -39,6 +40,13 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.password, "password", commandtest.DefaultPassword, "Basic-auth password")
 	fs.StringVar(&c.domain, "domain", commandtest.DefaultDomain, "Basic-auth domain (empty for none)")
 	fs.StringVar(&c.stateDir, "state-dir", "", "directory for the CA bundle and root PEM (default: a new temporary directory)")
+	fs.Func("metadata-field", "add a metadata field, Name or Name:DataType (repeatable)", func(v string) error {
+		f, err := commandtest.ParseMetadataField(v)
+		if err == nil {
+			c.metadataFields = append(c.metadataFields, f)
+		}
+		return err
+	})
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -68,6 +76,7 @@ func start(c config) (*commandtest.Server, commandtest.Announcement, error) {
 		commandtest.WithProfile(profile),
 		commandtest.WithAPIPath(c.apiPath),
 		commandtest.WithAddr(c.addr),
+		commandtest.WithMetadataFields(c.metadataFields...),
 		commandtest.WithUsers(
 			commandtest.User{Domain: c.domain, Username: c.username, Password: c.password},
 			commandtest.User{Domain: c.domain, Username: commandtest.ReadOnlyUsername, Password: commandtest.ReadOnlyPassword,

@@ -153,24 +153,7 @@ func caNameMatches(configured, listed string) bool {
 // listTemplates reads every template, page by page: AD CS alone brings dozens, and the one made
 // for Vault is usually the newest, so it is rarely on the first page.
 func (d *keyfactorDriver) listTemplates(ctx context.Context) ([]templateRecord, error) {
-	var all []templateRecord
-	for page := 1; page <= listMaxPages; page++ {
-		var records []templateRecord
-		_, err := d.callJSON(ctx, apiCall{
-			method:   http.MethodGet,
-			path:     []string{"Templates"},
-			query:    pagedQuery(queryObjectTemplates, page, listPageSize),
-			readOnly: true,
-		}, errorPolicy{}, &records)
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, records...)
-		if len(records) < listPageSize {
-			break
-		}
-	}
-	return all, nil
+	return listAll[templateRecord](ctx, d, "Templates", queryObjectTemplates)
 }
 
 func findTemplate(templates []templateRecord, name string) *templateRecord {

@@ -4,7 +4,7 @@
 //
 // A driver implements Driver (four required methods) and, where its CA offers them, the
 // optional one-method capabilities (RevocationLister, ConnectionChecker, DefaultCANamer,
-// Closer, IssuedFinder). A Provider turns the stored configuration into a Driver.
+// Closer, IssuedFinder, RequestChecker, RequestDenier, MetadataFieldLister). A Provider turns the stored configuration into a Driver.
 //
 // One error rule: an error's HTTP status is what its StatusCode method says (see StatusCoder);
 // an error without one is reported as a CA failure (502). The error types below are the ones

@@ -73,3 +73,10 @@ func (m *Mount) Handle(op logical.Operation, path string, data map[string]interf
 	resp, err := m.Backend.HandleRequest(context.Background(), req)
 	return req, resp, err
 }
+
+// HandleRequest sends req to the backend over the mount's storage, for tests that set what a
+// token brings to a request (EntityID, DisplayName, Connection).
+func (m *Mount) HandleRequest(req *logical.Request) (*logical.Response, error) {
+	req.Storage, req.MountPoint = m.view, m.MountPoint
+	return m.Backend.HandleRequest(context.Background(), req)
+}

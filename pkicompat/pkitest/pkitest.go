@@ -19,6 +19,7 @@ import (
 	"github.com/hashicorp/vault/sdk/helper/certutil"
 
 	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat"
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat/cadriver"
 )
 
 // Password is the credential the Server accepts in the "password" config field.
@@ -54,6 +55,8 @@ type Server struct {
 	signErr, revokeErr, chainErr, crlErr, checkErr error
 	pendingRevoke                                  bool
 	pendingSignID                                  string
+	held                                           map[string]*heldSign
+	metadataFields                                 []cadriver.MetadataField
 	validity                                       time.Duration
 	loseAnswers                                    int
 	findErr                                        error
@@ -74,6 +77,7 @@ func New(caNames ...string) (*Server, error) {
 		cas:       map[string]*testCA{},
 		templates: map[string]bool{"WebServer": true, "Vault": true},
 		issued:    map[string]*issuedCert{},
+		held:      map[string]*heldSign{},
 		// Ids start at 41 so that tests meet ids beginning with "4", which a storage decoder
 		// once mistook for compressed data when stored as bare numbers.
 		nextID: 41,
@@ -242,8 +246,14 @@ func (s *Server) sign(req *pkicompat.SignRequest, defaultCA, defaultTemplate str
 		return nil, s.signErr
 	}
 	if s.pendingSignID != "" {
+		s.holdLocked(req, defaultCA, defaultTemplate)
 		return nil, &pkicompat.PendingApprovalError{RequestID: s.pendingSignID, Message: "template requires manager approval"}
 	}
+	return s.signLocked(req, defaultCA, defaultTemplate)
+}
+
+// signLocked issues the certificate for req; s.mu is held.
+func (s *Server) signLocked(req *pkicompat.SignRequest, defaultCA, defaultTemplate string) (*pkicompat.SignResponse, error) {
 	if req.CSR == nil {
 		return nil, &pkicompat.ValidationError{Message: "no CSR"}
 	}

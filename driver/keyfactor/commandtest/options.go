@@ -21,6 +21,7 @@ type options struct {
 	clientCAs       *x509.CertPool
 	clientCertUsers map[string]string
 	addr            string
+	metadataFields  []MetadataField
 }
 
 func defaultOptions() options {

@@ -94,9 +94,9 @@ func (s *Server) handleGetRequest(ar *apiRequest) {
 	id, err := strconv.Atoi(ar.param)
 	s.store.mu.Lock()
 	req, ok := s.store.requests[id]
-	var m pendingRequestModel
+	var m requestDetailModel
 	if ok {
-		m = requestModel(req)
+		m = requestDetail(req)
 	}
 	s.store.mu.Unlock()
 	if err != nil || !ok {

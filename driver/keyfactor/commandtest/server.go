@@ -95,6 +95,10 @@ func start(useTLS bool, opts []Option) (*Server, error) {
 		ln.Close()
 		return nil, err
 	}
+	if err := s.store.addMetadataFields(o.metadataFields); err != nil {
+		ln.Close()
+		return nil, err
+	}
 	s.listener = &countingListener{Listener: ln, counters: s.counters}
 	s.http = &http.Server{
 		Handler:           http.HandlerFunc(s.serveHTTP),
