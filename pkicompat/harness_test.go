@@ -84,6 +84,7 @@ func (r result) data(t *testing.T) map[string]interface{} {
 func (h *harness) do(op logical.Operation, path string, data map[string]interface{}) result {
 	h.t.Helper()
 	req, resp, err := h.mount.Handle(op, path, data)
+	pkicompat.WaitForIntentRemovals(h.mount.Backend)
 	status, rerr := logical.RespondErrorCommon(req, resp, err)
 	if rerr != nil {
 		logical.AdjustErrorStatusCode(&status, rerr)
