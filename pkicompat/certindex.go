@@ -31,6 +31,11 @@ import (
 // storage; see above.
 var certIndexMaxAge = 10 * time.Minute
 
+// certIndexMaxEntries bounds the index's memory (about 80 bytes a serial, so about 16 MiB): a
+// mount holding more answers LIST from storage every time, as without an index, rather than
+// keep a large share of the process's memory (see cmd/keyfactor's soft memory limit).
+var certIndexMaxEntries = 200_000
+
 type certIndexState int
 
 const (
@@ -112,6 +117,10 @@ func (x *certIndex) noteWrite(key string, present bool, err error) {
 		return // the next build reads storage, which has the write
 	}
 	x.changes[displaySerial(name)] = present
+	if len(x.sorted)+len(x.changes) > certIndexMaxEntries {
+		x.state, x.sorted, x.changes = certIndexEmpty, nil, nil
+		x.gen++
+	}
 }
 
 // drop forgets everything; the next LIST reads storage.
@@ -154,6 +163,10 @@ func (x *certIndex) list(ctx context.Context, s logical.Storage) ([]string, erro
 	defer x.mu.Unlock()
 	if x.gen != gen {
 		// Dropped while listing: answer from storage as it was, build again next time.
+		return serials, nil
+	}
+	if len(serials) > certIndexMaxEntries {
+		x.state, x.changes = certIndexEmpty, nil
 		return serials, nil
 	}
 	x.state, x.sorted, x.builtAt = certIndexReady, serials, time.Now()

@@ -130,3 +130,43 @@ func TestCertIndexFallsBackToStorage(t *testing.T) {
 		t.Fatalf("LIST of an old index = %v, want [aa bb] from storage", got)
 	}
 }
+
+// A mount with more serials than certIndexMaxEntries keeps no index: every LIST reads storage,
+// and the answer is still right.
+func TestCertIndexStaysBounded(t *testing.T) {
+	defer func(old int) { certIndexMaxEntries = old }(certIndexMaxEntries)
+	certIndexMaxEntries = 3
+	ctx := context.Background()
+	storage := &logical.InmemStorage{}
+	var x certIndex
+	s := x.track(storage)
+	put := func(key string) {
+		if err := s.Put(ctx, &logical.StorageEntry{Key: certStoragePrefix + key, Value: []byte(`{}`)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put("aa")
+	put("bb")
+	if got, _ := x.list(ctx, s); !slices.Equal(got, []string{"aa", "bb"}) {
+		t.Fatalf("LIST = %v", got)
+	}
+	put("cc")
+	put("dd") // grows past the bound: the index is dropped
+	x.mu.Lock()
+	state := x.state
+	x.mu.Unlock()
+	if state != certIndexEmpty {
+		t.Fatalf("index state %v after growing past %d serials, want empty", state, certIndexMaxEntries)
+	}
+	for i := 0; i < 2; i++ {
+		if got, _ := x.list(ctx, s); !slices.Equal(got, []string{"aa", "bb", "cc", "dd"}) {
+			t.Fatalf("LIST = %v, want all four from storage", got)
+		}
+		x.mu.Lock()
+		state := x.state
+		x.mu.Unlock()
+		if state != certIndexEmpty {
+			t.Fatalf("an index of %d serials was kept, bound %d", 4, certIndexMaxEntries)
+		}
+	}
+}
