@@ -50,6 +50,9 @@ type backend struct {
 	leaseTTLs     mountLeaseTTLs
 	storedIssuers storedIssuers
 	storedRoles   storedRoles
+	certIndex     certIndex // LIST certs/ (certindex.go)
+
+	settles backgroundSettles // intent removals after the reply (intentsettle.go)
 
 	reconciler reconciler
 }
@@ -102,7 +105,7 @@ func newBackend(provider Provider) *backend {
 		Secrets:      b.secrets(),
 		Invalidate:   b.invalidate,
 		PeriodicFunc: b.periodic,
-		Clean:        b.closeDriver,
+		Clean:        b.clean,
 		// Storage written by Keyfactor's older plugin is migrated here (migrate_legacy.go).
 		InitializeFunc: b.initialize,
 	}
@@ -116,6 +119,7 @@ func (b *backend) invalidate(_ context.Context, key string) {
 	}
 	b.storedIssuers.forgetKey(key)
 	b.storedRoles.evictKey(key)
+	b.certIndex.invalidate(key)
 }
 
 // currentDriver returns the driver for the stored configuration, building it on first use.
@@ -160,6 +164,14 @@ func (b *backend) replaceDriver(d Driver) {
 }
 
 func (b *backend) closeDriver(context.Context) { b.replaceDriver(nil) }
+
+// clean runs when the mount goes away (unmount, seal, leadership lost): background intent
+// removals finish first, then the driver closes.
+func (b *backend) clean(ctx context.Context) {
+	b.waitForSettles()
+	b.certIndex.drop()
+	b.closeDriver(ctx)
+}
 
 // loadConfigJSON reads the stored driver configuration as the JSON object it is stored as; nil
 // when none has been written.

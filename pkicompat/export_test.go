@@ -1,6 +1,10 @@
 package pkicompat
 
-import "time"
+import (
+	"time"
+
+	"github.com/hashicorp/vault/sdk/logical"
+)
 
 // SetLeaseTTLRefresh changes how long the mount's lease TTLs are reused, for tests that tune a
 // mount; the returned function restores it.
@@ -9,3 +13,7 @@ func SetLeaseTTLRefresh(d time.Duration) (restore func()) {
 	leaseTTLRefresh = d
 	return func() { leaseTTLRefresh = old }
 }
+
+// WaitForIntentRemovals returns once the intent removals b started after its replies are done,
+// so tests can look at storage right after a request.
+func WaitForIntentRemovals(b logical.Backend) { b.(*backend).waitForSettles() }

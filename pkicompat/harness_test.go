@@ -86,10 +86,12 @@ func (h *harness) do(op logical.Operation, path string, data map[string]interfac
 	return h.doRequest(&logical.Request{Operation: op, Path: path, Data: data})
 }
 
-// doRequest sends a request carrying what a token brings (EntityID, DisplayName, ...).
+// doRequest sends a request carrying what a token brings (EntityID, DisplayName, ...), and waits
+// for the intent removals it started after its reply (intentsettle.go).
 func (h *harness) doRequest(req *logical.Request) result {
 	h.t.Helper()
 	resp, err := h.mount.HandleRequest(req)
+	pkicompat.WaitForIntentRemovals(h.mount.Backend)
 	status, rerr := logical.RespondErrorCommon(req, resp, err)
 	if rerr != nil {
 		logical.AdjustErrorStatusCode(&status, rerr)

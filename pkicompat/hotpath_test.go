@@ -24,8 +24,8 @@ import (
 // countingStorage counts reads and writes per key prefix (the part up to the first '/').
 type countingStorage struct {
 	logical.Storage
-	mu         sync.Mutex
-	gets, puts map[string]int
+	mu                sync.Mutex
+	gets, puts, lists map[string]int
 }
 
 func prefixOf(key string) string {
@@ -47,6 +47,19 @@ func (s *countingStorage) Put(ctx context.Context, e *logical.StorageEntry) erro
 	s.puts[prefixOf(e.Key)]++
 	s.mu.Unlock()
 	return s.Storage.Put(ctx, e)
+}
+
+func (s *countingStorage) List(ctx context.Context, prefix string) ([]string, error) {
+	s.mu.Lock()
+	s.lists[prefix]++
+	s.mu.Unlock()
+	return s.Storage.List(ctx, prefix)
+}
+
+func (s *countingStorage) listCount(prefix string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lists[prefix]
 }
 
 func (s *countingStorage) counts(prefix string) (gets, puts int) {
@@ -86,7 +99,7 @@ func newCountedMount(t testing.TB) *countedMount {
 		t.Fatal(err)
 	}
 	sys := &countingSystemView{StaticSystemView: pkitest.SystemView()}
-	storage := &countingStorage{Storage: &logical.InmemStorage{}, gets: map[string]int{}, puts: map[string]int{}}
+	storage := &countingStorage{Storage: &logical.InmemStorage{}, gets: map[string]int{}, puts: map[string]int{}, lists: map[string]int{}}
 	ctx := context.Background()
 	b, err := pkicompat.Factory(server.Provider())(ctx, &logical.BackendConfig{
 		Logger: hclog.NewNullLogger(), System: sys, Config: map[string]string{}, StorageView: storage,

@@ -227,7 +227,7 @@ func (b *backend) handleIssue(ctx context.Context, req *logical.Request, d *fram
 	if err != nil {
 		return nil, op.failed(err, "serial", serialFromCert(signed.Certificate), "certificate_id", signed.CertificateID)
 	}
-	b.settleIntent(ctx, req.Storage, intent)
+	b.settleIntentAfterReply(ctx, req.Storage, intent)
 	op.succeeded("serial", serialFromCert(signed.Certificate), "ca", signed.CA, "certificate_id", signed.CertificateID)
 	return resp, nil
 }

@@ -116,6 +116,7 @@ func (b *backend) pathReconcileStatus(ctx context.Context, req *logical.Request,
 	if err != nil {
 		return respond(err)
 	}
+	b.waitForSettles()
 	ids, err := req.Storage.List(ctx, intentStoragePrefix)
 	if err != nil {
 		return respond(fmt.Errorf("listing issuance intents: %w", err))

@@ -138,6 +138,7 @@ var errNoFinder = errors.New("the CA driver cannot search issued certificates, s
 func (b *backend) reconcile(ctx context.Context, s logical.Storage) (*reconcileStatus, error) {
 	b.reconciler.mu.Lock()
 	defer b.reconciler.mu.Unlock()
+	b.waitForSettles()
 
 	status, err := loadReconcileStatus(ctx, s)
 	if err != nil {
@@ -329,6 +330,7 @@ func (b *backend) recordOrphan(ctx context.Context, s logical.Storage, intent *i
 
 // periodicReconcile runs a pass when intents exist; errors are logged, never fail the rollback.
 func (b *backend) periodicReconcile(ctx context.Context, s logical.Storage) {
+	b.waitForSettles()
 	ids, err := s.List(ctx, intentStoragePrefix)
 	if err != nil || len(ids) == 0 {
 		return

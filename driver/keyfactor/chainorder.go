@@ -120,9 +120,9 @@ func issuedBy(child, parent *x509.Certificate) bool {
 	} else if !bytes.Equal(child.RawIssuer, parent.RawSubject) {
 		return false
 	}
-	return child.CheckSignatureFrom(parent) == nil
+	return signedBy(child, parent)
 }
 
 func isSelfSigned(c *x509.Certificate) bool {
-	return bytes.Equal(c.RawIssuer, c.RawSubject) && c.CheckSignatureFrom(c) == nil
+	return bytes.Equal(c.RawIssuer, c.RawSubject) && signedBy(c, c)
 }

@@ -1,0 +1,24 @@
+package main
+
+import (
+	"math"
+	"runtime/debug"
+	"testing"
+)
+
+// The plugin sets its default soft memory limit, and leaves an operator's GOMEMLIMIT alone.
+func TestDefaultMemoryLimit(t *testing.T) {
+	old := debug.SetMemoryLimit(-1)
+	t.Cleanup(func() { debug.SetMemoryLimit(old) })
+
+	debug.SetMemoryLimit(math.MaxInt64)
+	if !applyDefaultMemoryLimit(func(string) string { return "" }) || debug.SetMemoryLimit(-1) != defaultMemoryLimit {
+		t.Fatalf("without GOMEMLIMIT the limit is %d, want %d", debug.SetMemoryLimit(-1), defaultMemoryLimit)
+	}
+
+	debug.SetMemoryLimit(1 << 30)
+	env := map[string]string{"GOMEMLIMIT": "1GiB"}
+	if applyDefaultMemoryLimit(func(k string) string { return env[k] }) || debug.SetMemoryLimit(-1) != 1<<30 {
+		t.Fatalf("with GOMEMLIMIT set the limit is %d, want the operator's %d", debug.SetMemoryLimit(-1), 1<<30)
+	}
+}

@@ -1,0 +1,242 @@
+package pkicompat
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/vault/sdk/logical"
+)
+
+// LIST certs/ from memory. Native PKI answers it with one storage List inside Vault; this engine
+// would pay that List over the plugin connection (every key sent to the plugin) and then send
+// the keys back in its answer. The index below keeps this node's view of the certs/ keys, built
+// from storage on the first LIST and then kept up to date by every write this backend makes:
+// every request's storage (and the storage of Initialize, which migrates older records) goes
+// through indexedStorage, so a put or delete under certs/ is noted whichever code path made it.
+//
+// Why it stays right in a cluster:
+//   - Only the active node writes. OSS standbys forward every request and hold no mounts; a node
+//     that becomes active sets its mounts up afresh, with an empty index.
+//   - Performance standbys serve LIST themselves and see the active node's writes only through
+//     Invalidate: any invalidated certs/ key drops the index, so their next LIST reads storage.
+//   - A write whose outcome is unknown (an error) drops the index, as does a nested key, which
+//     the engine never writes.
+//   - Anything outside the engine that could still change certs/ (sys/raw edits, an operator's
+//     storage surgery) is bounded by certIndexMaxAge: after it the next LIST reads storage again.
+
+// certIndexMaxAge is how long an index built from storage answers LIST before it is rebuilt from
+// storage; see above.
+var certIndexMaxAge = 10 * time.Minute
+
+// certIndexMaxEntries bounds the index's memory (about 80 bytes a serial, so about 16 MiB): a
+// mount holding more answers LIST from storage every time, as without an index, rather than
+// keep a large share of the process's memory (see cmd/keyfactor's soft memory limit).
+var certIndexMaxEntries = 200_000
+
+type certIndexState int
+
+const (
+	certIndexEmpty certIndexState = iota // nothing known: LIST reads storage
+	certIndexBuilding
+	certIndexReady
+)
+
+// certIndex is the sorted list of certs/ entries in their display form (':' separated), plus
+// the changes noted since it was last sorted.
+type certIndex struct {
+	buildMu sync.Mutex // one build from storage at a time
+
+	mu      sync.Mutex
+	state   certIndexState
+	gen     uint64 // bumped by every drop, so a build that started before one is discarded
+	builtAt time.Time
+	// sorted is never changed in place: a LIST answer may still be encoding it.
+	sorted []string
+	// changes since sorted was made (or since the build started): display serial -> present.
+	changes map[string]bool
+}
+
+// indexedStorage is a request's storage that tells the index about certs/ writes.
+type indexedStorage struct {
+	logical.Storage
+	index *certIndex
+}
+
+func (s indexedStorage) Put(ctx context.Context, e *logical.StorageEntry) error {
+	err := s.Storage.Put(ctx, e)
+	s.index.noteWrite(e.Key, true, err)
+	return err
+}
+
+func (s indexedStorage) Delete(ctx context.Context, key string) error {
+	err := s.Storage.Delete(ctx, key)
+	s.index.noteWrite(key, false, err)
+	return err
+}
+
+// HandleRequest is framework.Backend's, with the request's storage noting certs/ writes.
+func (b *backend) HandleRequest(ctx context.Context, req *logical.Request) (*logical.Response, error) {
+	if req != nil && req.Storage != nil {
+		req.Storage = b.certIndex.track(req.Storage)
+	}
+	return b.Backend.HandleRequest(ctx, req)
+}
+
+// Initialize is framework.Backend's, with the storage noting certs/ writes (the migration of
+// older records writes and removes certs/ entries).
+func (b *backend) Initialize(ctx context.Context, req *logical.InitializationRequest) error {
+	if req != nil && req.Storage != nil {
+		req.Storage = b.certIndex.track(req.Storage)
+	}
+	return b.Backend.Initialize(ctx, req)
+}
+
+func (x *certIndex) track(s logical.Storage) logical.Storage {
+	if _, ok := s.(indexedStorage); ok {
+		return s
+	}
+	return indexedStorage{Storage: s, index: x}
+}
+
+// noteWrite records a put (present) or delete of key once storage answered.
+func (x *certIndex) noteWrite(key string, present bool, err error) {
+	name, ok := strings.CutPrefix(key, certStoragePrefix)
+	if !ok {
+		return
+	}
+	if err != nil || name == "" || strings.Contains(name, "/") {
+		x.drop()
+		return
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.state == certIndexEmpty {
+		return // the next build reads storage, which has the write
+	}
+	x.changes[displaySerial(name)] = present
+	if len(x.sorted)+len(x.changes) > certIndexMaxEntries {
+		x.state, x.sorted, x.changes = certIndexEmpty, nil, nil
+		x.gen++
+	}
+}
+
+// drop forgets everything; the next LIST reads storage.
+func (x *certIndex) drop() {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.state, x.sorted, x.changes = certIndexEmpty, nil, nil
+	x.gen++
+}
+
+// invalidate is called for keys another node changed.
+func (x *certIndex) invalidate(key string) {
+	if strings.HasPrefix(key, certStoragePrefix) {
+		x.drop()
+	}
+}
+
+// list answers LIST certs/: the serials in storage order, in display form. The slice is shared
+// and must not be changed.
+func (x *certIndex) list(ctx context.Context, s logical.Storage) ([]string, error) {
+	if keys, ok := x.current(); ok {
+		return keys, nil
+	}
+	x.buildMu.Lock()
+	defer x.buildMu.Unlock()
+	if keys, ok := x.current(); ok {
+		return keys, nil // built by the LIST this one waited for
+	}
+	x.mu.Lock()
+	x.state, x.sorted, x.changes = certIndexBuilding, nil, map[string]bool{}
+	gen := x.gen
+	x.mu.Unlock()
+
+	serials, err := listSerials(ctx, s, certStoragePrefix)
+	if err != nil {
+		x.drop()
+		return nil, err
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.gen != gen {
+		// Dropped while listing: answer from storage as it was, build again next time.
+		return serials, nil
+	}
+	if len(serials) > certIndexMaxEntries {
+		x.state, x.changes = certIndexEmpty, nil
+		return serials, nil
+	}
+	x.state, x.sorted, x.builtAt = certIndexReady, serials, time.Now()
+	x.applyChanges()
+	return x.sorted, nil
+}
+
+// current is the index's answer when it has a fresh one.
+func (x *certIndex) current() ([]string, bool) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.state != certIndexReady || time.Since(x.builtAt) > certIndexMaxAge {
+		return nil, false
+	}
+	x.applyChanges()
+	return x.sorted, true
+}
+
+// applyChanges merges the noted changes into a new sorted slice. Called with mu held.
+func (x *certIndex) applyChanges() {
+	if len(x.changes) == 0 {
+		return
+	}
+	var added []string
+	removed := map[string]bool{}
+	for serial, present := range x.changes {
+		_, found := slices.BinarySearchFunc(x.sorted, serial, compareStorageOrder)
+		switch {
+		case present && !found:
+			added = append(added, serial)
+		case !present && found:
+			removed[serial] = true
+		}
+	}
+	x.changes = map[string]bool{}
+	if len(added) == 0 && len(removed) == 0 {
+		return
+	}
+	slices.SortFunc(added, compareStorageOrder)
+	merged := make([]string, 0, len(x.sorted)+len(added)-len(removed))
+	i := 0
+	for _, serial := range x.sorted {
+		for i < len(added) && compareStorageOrder(added[i], serial) < 0 {
+			merged = append(merged, added[i])
+			i++
+		}
+		if !removed[serial] {
+			merged = append(merged, serial)
+		}
+	}
+	x.sorted = append(merged, added[i:]...)
+}
+
+// compareStorageOrder orders display serials as their storage keys sort (storage Lists are
+// sorted by key, and native answers in that order): ':' compares as the '-' it is stored as.
+func compareStorageOrder(a, b string) int {
+	for i := 0; i < len(a) && i < len(b); i++ {
+		ca, cb := a[i], b[i]
+		if ca == ':' {
+			ca = '-'
+		}
+		if cb == ':' {
+			cb = '-'
+		}
+		if ca != cb {
+			if ca < cb {
+				return -1
+			}
+			return 1
+		}
+	}
+	return len(a) - len(b)
+}
