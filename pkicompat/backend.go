@@ -50,7 +50,8 @@ type backend struct {
 	leaseTTLs     mountLeaseTTLs
 	storedIssuers storedIssuers
 	storedRoles   storedRoles
-	certIndex     certIndex // LIST certs/ (certindex.go)
+	certIndex     certIndex    // LIST certs/ (certindex.go)
+	heldRequests  heldRequests // whether any request is held for approval (pending.go)
 
 	settles backgroundSettles // intent removals after the reply (intentsettle.go)
 
@@ -120,6 +121,7 @@ func (b *backend) invalidate(_ context.Context, key string) {
 	b.storedIssuers.forgetKey(key)
 	b.storedRoles.evictKey(key)
 	b.certIndex.invalidate(key)
+	b.heldRequests.invalidate(key)
 }
 
 // currentDriver returns the driver for the stored configuration, building it on first use.

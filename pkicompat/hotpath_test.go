@@ -295,3 +295,27 @@ func BenchmarkSignThroughEngine(b *testing.B) {
 		m.write("sign/web", req)
 	}
 }
+
+// With no request held for approval, issuance does not read pending/ on every request (one
+// List, then memory); a match another node wrote (invalidate) makes the next one look again.
+func TestIssuanceWithNothingHeldSkipsPendingReads(t *testing.T) {
+	m := newCountedMount(t)
+	m.issueNotAfter()
+	getsBefore, _ := m.storage.counts("pending/")
+	listsBefore := m.storage.listCount("pending/match/")
+	if listsBefore != 1 {
+		t.Fatalf("the first issuance listed pending/match/ %d times, want 1", listsBefore)
+	}
+	for i := 0; i < 10; i++ {
+		m.issueNotAfter()
+	}
+	gets, _ := m.storage.counts("pending/")
+	if lists := m.storage.listCount("pending/match/"); gets != getsBefore || lists != listsBefore {
+		t.Fatalf("10 issuances with nothing held read pending/ %d times and listed it %d times, want 0 and 0", gets-getsBefore, lists-listsBefore)
+	}
+	m.backend.InvalidateKey(context.Background(), "pending/match/0123")
+	m.issueNotAfter()
+	if lists := m.storage.listCount("pending/match/"); lists != listsBefore+1 {
+		t.Fatalf("after another node wrote a match the next issuance listed pending/match/ %d times, want 1", lists-listsBefore)
+	}
+}

@@ -13,6 +13,8 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/vault/sdk/logical"
@@ -105,7 +107,7 @@ func (b *backend) resumePending(ctx context.Context, req *logical.Request, drv D
 	if ir.pendingMatch == "" {
 		return nil, false, nil
 	}
-	rec, err := findPendingByMatch(ctx, req.Storage, ir.pendingMatch)
+	rec, err := b.heldRequests.find(ctx, req.Storage, ir.pendingMatch)
 	if err != nil || rec == nil {
 		return nil, false, err
 	}
@@ -198,7 +200,9 @@ func (b *backend) rememberPending(ctx context.Context, req *logical.Request, ir 
 		CSR: csr.Raw, HasKey: key != nil,
 	}
 	s := context.WithoutCancel(ctx) // the CA holds the request whether or not the caller waits
-	if err := storePending(s, req.Storage, rec, key); err != nil {
+	err := storePending(s, req.Storage, rec, key)
+	b.heldRequests.stored()
+	if err != nil {
 		b.Logger().Warn("could not remember a request the CA holds for approval; a retry files a new one", "request", held.RequestID, "error", err)
 		// Leave no key behind without the record that tidy and delete find it by.
 		b.forgetPending(s, req.Storage, rec)
@@ -254,6 +258,60 @@ func getPending(ctx context.Context, s logical.Storage, requestID string) (*pend
 		return nil, nil
 	}
 	return getJSON[pendingRecord](ctx, s, pendingRecordPrefix+requestID, "pending request "+requestID)
+}
+
+// heldRequests spares the common issuance, on a mount where the CA holds nothing for approval,
+// the storage read findPendingByMatch makes: once a List of pending/match/ came back empty, this
+// node answers "none held" from memory. Only rememberPending adds matches (deletes only make
+// "none" truer), and it calls stored after writing; a match changed by another node
+// (Invalidate, on performance standbys) or a minute's age makes the next lookup list again. A
+// stale "none" at worst files a retry as a new CA request, as before held requests were kept.
+type heldRequests struct {
+	mu        sync.Mutex
+	gen       uint64    // bumped by every stored/invalidate, so a List that raced one is not trusted
+	noneSince time.Time // when a List found no matches; zero when unknown or some are held
+}
+
+// heldNoneFor is how long an empty List is trusted.
+const heldNoneFor = time.Minute
+
+// find is findPendingByMatch, skipped while no match is known to exist.
+func (h *heldRequests) find(ctx context.Context, s logical.Storage, match string) (*pendingRecord, error) {
+	h.mu.Lock()
+	none := !h.noneSince.IsZero() && time.Since(h.noneSince) < heldNoneFor
+	gen := h.gen
+	h.mu.Unlock()
+	if none {
+		return nil, nil
+	}
+	matches, err := s.List(ctx, pendingMatchPrefix)
+	if err != nil {
+		return nil, err
+	}
+	if len(matches) == 0 {
+		h.mu.Lock()
+		if h.gen == gen {
+			h.noneSince = time.Now()
+		}
+		h.mu.Unlock()
+		return nil, nil
+	}
+	return findPendingByMatch(ctx, s, match)
+}
+
+// stored is called after a match was written (or a write was attempted).
+func (h *heldRequests) stored() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.gen++
+	h.noneSince = time.Time{}
+}
+
+// invalidate is called for keys another node changed.
+func (h *heldRequests) invalidate(key string) {
+	if strings.HasPrefix(key, pendingMatchPrefix) {
+		h.stored()
+	}
 }
 
 // findPendingByMatch is the held request a retry repeats, if any. A match whose record is gone
