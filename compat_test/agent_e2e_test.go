@@ -204,19 +204,10 @@ func TestVaultAgentRendersAndRenewsFromPlugin(t *testing.T) {
 		{secretFiles, "secret.example.com"},
 	}
 	caReadPath := filepath.Join(dir, "ca-read", "ca.pem")
-	agent, err := env.StartAgent("pki", []realvault.AgentTemplate{
+	agent := startAgent(t, env, "pki", []realvault.AgentTemplate{
 		pkiCertTemplate("pki/issue/short", "pkicert.example.com", pkiFiles),
 		secretTemplate("pki/issue/short", "secret.example.com", secretFiles),
 		caReadTemplate("pki/cert/ca", caReadPath),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		agent.Stop()
-		if t.Failed() {
-			t.Logf("%s output:\n%s", agent, agent.Output())
-		}
 	})
 
 	// First rendering.
@@ -247,6 +238,7 @@ func TestVaultAgentRendersAndRenewsFromPlugin(t *testing.T) {
 	}
 	// The READ template renders alongside.
 	var caRead []byte
+	var err error
 	for readDeadline := time.Now().Add(30 * time.Second); ; time.Sleep(time.Second) {
 		if caRead, err = os.ReadFile(caReadPath); err == nil && len(caRead) > 0 {
 			break
@@ -312,4 +304,21 @@ func TestVaultAgentRendersAndRenewsFromPlugin(t *testing.T) {
 			}
 		}
 	}
+}
+
+// startAgent starts a Vault Agent rendering templates for the test, stopped when it ends (its
+// output logged if the test failed).
+func startAgent(t *testing.T, env *realvault.Env, name string, templates []realvault.AgentTemplate) *realvault.Agent {
+	t.Helper()
+	agent, err := env.StartAgent(name, templates)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		agent.Stop()
+		if t.Failed() {
+			t.Logf("%s output:\n%s", agent, agent.Output())
+		}
+	})
+	return agent
 }

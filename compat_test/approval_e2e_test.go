@@ -84,17 +84,8 @@ func TestApprovalVaultAgentRetriesUntilApproved(t *testing.T) {
 	}
 
 	files := newAgentFiles(t.TempDir(), "approval")
-	agent, err := env.StartAgent("approval", []realvault.AgentTemplate{
+	agent := startAgent(t, env, "approval", []realvault.AgentTemplate{
 		pkiCertTemplate("pki/issue/approval", "agent.example.com", files),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		agent.Stop()
-		if t.Failed() {
-			t.Logf("%s output:\n%s", agent, agent.Output())
-		}
 	})
 
 	// Wait until the agent has asked at least twice: the request is held and remembered, and a
