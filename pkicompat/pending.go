@@ -66,20 +66,34 @@ func (r *pendingRecord) expired(now time.Time) bool {
 	return !r.ExpiresAt.IsZero() && now.After(r.ExpiresAt)
 }
 
+// requester is who a held request belongs to: the caller's entity, or, for a token without one
+// (a root or orphan token, token auth without an entity), that token (its accessor). So a held
+// issue/ request's key is only ever handed to the caller who made it, never to another
+// entity-less token that repeats the same parameters.
+func requester(req *logical.Request) string {
+	switch {
+	case req.EntityID != "":
+		return "entity:" + req.EntityID
+	case req.ClientTokenAccessor != "":
+		return "token:" + req.ClientTokenAccessor
+	}
+	return ""
+}
+
 // pendingFingerprint identifies "the same request again": the requester, the path, the role, and
 // every input that shapes the certificate (names, validity, CA, template, metadata, the CSR on
 // sign paths). Response-only fields (format, private_key_format, remove_roots_from_chain) are
 // left out, so a retry may ask for another encoding of the same certificate.
-func pendingFingerprint(entityID string, mode issueMode, ir *issueRequest, in *issueInput, csr *x509.CertificateRequest) string {
+func pendingFingerprint(who string, mode issueMode, ir *issueRequest, in *issueInput, csr *x509.CertificateRequest) string {
 	what := struct {
-		Entity, Mode, Role, IssuerRef, CA, Template string
-		Names                                       subjectRequest
-		TTL                                         time.Duration
-		NotAfter                                    string
-		Metadata                                    string
-		CSR                                         []byte
+		Requester, Mode, Role, IssuerRef, CA, Template string
+		Names                                          subjectRequest
+		TTL                                            time.Duration
+		NotAfter                                       string
+		Metadata                                       string
+		CSR                                            []byte
 	}{
-		Entity: entityID, Mode: issueOperationName(mode), Role: ir.policy.roleName, IssuerRef: in.issuerRef,
+		Requester: who, Mode: issueOperationName(mode), Role: ir.policy.roleName, IssuerRef: in.issuerRef,
 		CA: ir.target.ca, Template: ir.target.template, Names: in.names, TTL: in.ttl, NotAfter: in.notAfter,
 		Metadata: in.metadata, // the caller's; request-derived values differ on every retry
 	}
@@ -103,7 +117,7 @@ func (b *backend) resumePending(ctx context.Context, req *logical.Request, drv D
 	if !ok {
 		return nil, false, nil
 	}
-	ir.pendingMatch = pendingFingerprint(req.EntityID, ir.mode, ir, in, csr)
+	ir.pendingMatch = pendingFingerprint(requester(req), ir.mode, ir, in, csr)
 	if ir.pendingMatch == "" {
 		return nil, false, nil
 	}

@@ -162,6 +162,34 @@ func TestPendingMatchesOnlyTheSameRequest(t *testing.T) {
 	}
 }
 
+// TestPendingTokensWithoutEntityMatchOnlyThemselves: a token without an entity (root, orphan,
+// token auth) is identified by its accessor, so another such token repeating the same issue/
+// files its own request and can never receive the first token's kept key.
+func TestPendingTokensWithoutEntityMatchOnlyThemselves(t *testing.T) {
+	h := newHarness(t)
+	h.configure(nil)
+	h.webRole(nil)
+	data := map[string]interface{}{"common_name": "a.example.com"}
+	asToken := func(accessor string) result {
+		t.Helper()
+		return h.doRequest(&logical.Request{Operation: logical.UpdateOperation, Path: "issue/web", Data: data, ClientTokenAccessor: accessor, DisplayName: "root"})
+	}
+	h.ca.HoldSigns("1")
+	mustFail(t, asToken("accessor-a"), http.StatusConflict, "request 1 ")
+
+	h.ca.HoldSigns("2")
+	before := len(h.ca.SignRequests())
+	mustFail(t, asToken("accessor-b"), http.StatusConflict, "request 2 ")
+	if len(h.ca.SignRequests()) != before+1 {
+		t.Fatal("another token without an entity was matched to the first token's held request")
+	}
+	before = len(h.ca.SignRequests())
+	mustFail(t, asToken("accessor-a"), http.StatusConflict, "request 1 ")
+	if len(h.ca.SignRequests()) != before {
+		t.Fatal("the first token's retry filed a new request instead of checking its held one")
+	}
+}
+
 // TestPendingSignRetry: sign/ (cert-manager's shape) remembers the CSR, keeps no key, and a
 // retry with the same CSR receives the certificate.
 func TestPendingSignRetry(t *testing.T) {
