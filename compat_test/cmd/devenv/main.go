@@ -9,6 +9,8 @@ package main
 import (
 	"context"
 	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
 	"encoding/pem"
 	"errors"
 	"flag"
@@ -123,7 +125,7 @@ func demo(env *realvault.Env) error {
 	fmt.Println(secret.Data.Certificate)
 	fmt.Printf("subject:        %s\n", leaf.Subject)
 	fmt.Printf("DNS names:      %v\n", leaf.DNSNames)
-	fmt.Printf("issuer:         %s (the simulated Keyfactor Command CA %s)\n", leaf.Issuer, env.Sim.CA)
+	fmt.Printf("issuer:         %s (the simulated Keyfactor Command CA %s)\n", readableName(leaf.Issuer), env.Sim.CA)
 	fmt.Printf("serial_number:  %s\n", secret.Data.SerialNumber)
 	fmt.Printf("expiration:     %d (%s)\n", secret.Data.Expiration, time.Unix(secret.Data.Expiration, 0).UTC().Format(time.RFC3339))
 	fmt.Printf("ca_chain:       %d certificates\n", len(secret.Data.CAChain))
@@ -168,3 +170,21 @@ func parsePEM(s string) (*x509.Certificate, error) {
 
 // joinArgs shows a command line the way a user would type it.
 func joinArgs(args []string) string { return strings.Join(args, " ") }
+
+// domainComponent is the DC attribute, which Go's pkix.Name.String prints as a dotted OID.
+var domainComponent = asn1.ObjectIdentifier{0, 9, 2342, 19200300, 100, 1, 25}
+
+// readableName prints a DN as RFC 4514 does (last RDN first), with DC attributes named instead
+// of "0.9.2342…=#…".
+func readableName(name pkix.Name) string {
+	parts := make([]string, 0, len(name.Names))
+	for i := len(name.Names) - 1; i >= 0; i-- {
+		atv := name.Names[i]
+		if v, ok := atv.Value.(string); ok && atv.Type.Equal(domainComponent) {
+			parts = append(parts, "DC="+v)
+			continue
+		}
+		parts = append(parts, pkix.Name{ExtraNames: []pkix.AttributeTypeAndValue{atv}}.String())
+	}
+	return strings.Join(parts, ",")
+}
