@@ -1,14 +1,18 @@
 package pkicompat_test
 
 import (
+	"context"
 	"crypto"
 	"crypto/x509"
 	"encoding/pem"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/hashicorp/vault/sdk/logical"
+
+	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat"
 )
 
 // issueAs sends an issue/sign write from a token of entity.
@@ -187,6 +191,46 @@ func TestPendingTokensWithoutEntityMatchOnlyThemselves(t *testing.T) {
 	mustFail(t, asToken("accessor-a"), http.StatusConflict, "request 1 ")
 	if len(h.ca.SignRequests()) != before {
 		t.Fatal("the first token's retry filed a new request instead of checking its held one")
+	}
+}
+
+// failingPuts is storage that refuses every Put under prefix.
+type failingPuts struct {
+	logical.Storage
+	prefix string
+}
+
+func (s failingPuts) Put(ctx context.Context, e *logical.StorageEntry) error {
+	if strings.HasPrefix(e.Key, s.prefix) {
+		return errors.New("storage refused the write")
+	}
+	return s.Storage.Put(ctx, e)
+}
+
+// TestPendingStoreFailureLeavesNoKey: when the record of a held request cannot be stored after
+// its key was, the key is removed again (nothing could ever find or expire it), and the caller
+// still learns that the CA holds the request.
+func TestPendingStoreFailureLeavesNoKey(t *testing.T) {
+	h := newHarness(t)
+	h.configure(nil)
+	h.webRole(nil)
+	h.ca.HoldSigns("77")
+	req := &logical.Request{
+		Operation: logical.UpdateOperation, Path: "issue/web", EntityID: "ent-1", MountPoint: h.mount.MountPoint,
+		Data:    map[string]interface{}{"common_name": "unstored.example.com"},
+		Storage: failingPuts{Storage: logical.NewStorageView(h.storage, ""), prefix: "pending/requests/"},
+	}
+	resp, err := h.mount.Backend.HandleRequest(h.ctx, req)
+	pkicompat.WaitForIntentRemovals(h.mount.Backend)
+	status, rerr := logical.RespondErrorCommon(req, resp, err)
+	if rerr != nil {
+		logical.AdjustErrorStatusCode(&status, rerr)
+	}
+	if rerr == nil || status != http.StatusConflict || !strings.Contains(rerr.Error(), "77") {
+		t.Fatalf("answer %d %v, want 409 naming the CA's request 77", status, rerr)
+	}
+	if keys := h.pendingKeys(); len(keys) != 0 {
+		t.Fatalf("a held request whose record could not be stored left %v behind", keys)
 	}
 }
 
