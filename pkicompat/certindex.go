@@ -31,7 +31,7 @@ import (
 // storage; see above.
 var certIndexMaxAge = 10 * time.Minute
 
-// certIndexMaxEntries bounds the index's memory (about 80 bytes a serial, so about 16 MiB): a
+// certIndexMaxEntries bounds the index's memory (about 64 bytes a serial, so about 13 MiB): a
 // mount holding more answers LIST from storage every time, as without an index, rather than
 // keep a large share of the process's memory (see cmd/keyfactor's soft memory limit).
 var certIndexMaxEntries = 200_000
@@ -44,8 +44,8 @@ const (
 	certIndexReady
 )
 
-// certIndex is the sorted list of certs/ entries in their display form (':' separated), plus
-// the changes noted since it was last sorted.
+// certIndex is the sorted list of certs/ entries in their display form (':' separated), packed
+// as LIST's JSON answer (packedserials.go), plus the changes noted since it was last merged.
 type certIndex struct {
 	buildMu sync.Mutex // one build from storage at a time
 
@@ -54,7 +54,7 @@ type certIndex struct {
 	gen     uint64 // bumped by every drop, so a build that started before one is discarded
 	builtAt time.Time
 	// sorted is never changed in place: a LIST answer may still be encoding it.
-	sorted []string
+	sorted *packedSerials
 	// changes since sorted was made (or since the build started): display serial -> present.
 	changes map[string]bool
 }
@@ -117,7 +117,7 @@ func (x *certIndex) noteWrite(key string, present bool, err error) {
 		return // the next build reads storage, which has the write
 	}
 	x.changes[displaySerial(name)] = present
-	if len(x.sorted)+len(x.changes) > certIndexMaxEntries {
+	if x.sorted.len()+len(x.changes) > certIndexMaxEntries {
 		x.state, x.sorted, x.changes = certIndexEmpty, nil, nil
 		x.gen++
 	}
@@ -138,16 +138,15 @@ func (x *certIndex) invalidate(key string) {
 	}
 }
 
-// list answers LIST certs/: the serials in storage order, in display form. The slice is shared
-// and must not be changed.
-func (x *certIndex) list(ctx context.Context, s logical.Storage) ([]string, error) {
+// list answers LIST certs/: the serials in storage order, in display form.
+func (x *certIndex) list(ctx context.Context, s logical.Storage) (certKeys, error) {
 	if keys, ok := x.current(); ok {
-		return keys, nil
+		return certKeys{packed: keys}, nil
 	}
 	x.buildMu.Lock()
 	defer x.buildMu.Unlock()
 	if keys, ok := x.current(); ok {
-		return keys, nil // built by the LIST this one waited for
+		return certKeys{packed: keys}, nil // built by the LIST this one waited for
 	}
 	x.mu.Lock()
 	x.state, x.sorted, x.changes = certIndexBuilding, nil, map[string]bool{}
@@ -157,35 +156,43 @@ func (x *certIndex) list(ctx context.Context, s logical.Storage) ([]string, erro
 	serials, err := listSerials(ctx, s, certStoragePrefix)
 	if err != nil {
 		x.drop()
-		return nil, err
+		return certKeys{}, err
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if x.gen != gen {
 		// Dropped while listing: answer from storage as it was, build again next time.
-		return serials, nil
+		return certKeys{listed: serials}, nil
 	}
-	if len(serials) > certIndexMaxEntries {
+	packed, plain := packSerials(serials)
+	if len(serials) > certIndexMaxEntries || !plain {
 		x.state, x.changes = certIndexEmpty, nil
-		return serials, nil
+		return certKeys{listed: serials}, nil
 	}
-	x.state, x.sorted, x.builtAt = certIndexReady, serials, time.Now()
+	x.state, x.sorted, x.builtAt = certIndexReady, packed, time.Now()
 	x.applyChanges()
-	return x.sorted, nil
+	if x.state != certIndexReady {
+		return certKeys{listed: serials}, nil // a change could not be packed: storage's answer
+	}
+	return certKeys{packed: x.sorted}, nil
 }
 
 // current is the index's answer when it has a fresh one.
-func (x *certIndex) current() ([]string, bool) {
+func (x *certIndex) current() (*packedSerials, bool) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if x.state != certIndexReady || time.Since(x.builtAt) > certIndexMaxAge {
 		return nil, false
 	}
 	x.applyChanges()
+	if x.state != certIndexReady {
+		return nil, false
+	}
 	return x.sorted, true
 }
 
-// applyChanges merges the noted changes into a new sorted slice. Called with mu held.
+// applyChanges merges the noted changes into a new packed list. Called with mu held. A serial
+// that cannot be packed (not plain, see plainSerial) empties the index: LIST reads storage.
 func (x *certIndex) applyChanges() {
 	if len(x.changes) == 0 {
 		return
@@ -193,7 +200,7 @@ func (x *certIndex) applyChanges() {
 	var added []string
 	removed := map[string]bool{}
 	for serial, present := range x.changes {
-		_, found := slices.BinarySearchFunc(x.sorted, serial, compareStorageOrder)
+		found := x.sorted.find(serial)
 		switch {
 		case present && !found:
 			added = append(added, serial)
@@ -205,24 +212,19 @@ func (x *certIndex) applyChanges() {
 	if len(added) == 0 && len(removed) == 0 {
 		return
 	}
-	slices.SortFunc(added, compareStorageOrder)
-	merged := make([]string, 0, len(x.sorted)+len(added)-len(removed))
-	i := 0
-	for _, serial := range x.sorted {
-		for i < len(added) && compareStorageOrder(added[i], serial) < 0 {
-			merged = append(merged, added[i])
-			i++
-		}
-		if !removed[serial] {
-			merged = append(merged, serial)
-		}
+	slices.SortFunc(added, compareStorageOrder[string, string])
+	merged, ok := x.sorted.merge(added, removed)
+	if !ok {
+		x.state, x.sorted, x.changes = certIndexEmpty, nil, nil
+		x.gen++
+		return
 	}
-	x.sorted = append(merged, added[i:]...)
+	x.sorted = merged
 }
 
 // compareStorageOrder orders display serials as their storage keys sort (storage Lists are
 // sorted by key, and native answers in that order): ':' compares as the '-' it is stored as.
-func compareStorageOrder(a, b string) int {
+func compareStorageOrder[A, B ~string | ~[]byte](a A, b B) int {
 	for i := 0; i < len(a) && i < len(b); i++ {
 		ca, cb := a[i], b[i]
 		if ca == ':' {
