@@ -164,14 +164,15 @@ func (k certKeys) serials() []string {
 	return k.listed
 }
 
-// listResponse is the LIST certs/ answer, as logical.ListResponse would make it, except that
-// packed serials go in as they are: encoding/json takes their MarshalJSON bytes and copies them,
-// rather than encoding one string per serial.
-func (k certKeys) listResponse() *logical.Response {
-	if k.packed.len() == 0 {
-		return logical.ListResponse(k.listed)
+// listResponse is the LIST certs/ answer. For an answer that only travels as JSON (asJSON: the
+// plugin process, see PluginFactory) packed serials go in as they are, and encoding/json copies
+// their MarshalJSON bytes rather than encoding one string per serial. Otherwise it is
+// logical.ListResponse's []string, the type Vault's in-process response handling expects.
+func (k certKeys) listResponse(asJSON bool) *logical.Response {
+	if asJSON && k.packed.len() > 0 {
+		return &logical.Response{Data: map[string]interface{}{"keys": k.packed}}
 	}
-	return &logical.Response{Data: map[string]interface{}{"keys": k.packed}}
+	return logical.ListResponse(k.serials())
 }
 
 // MarshalJSON is the packed JSON array itself.

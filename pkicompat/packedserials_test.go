@@ -66,7 +66,7 @@ func TestPackedSerialsEncodeAsAStringSlice(t *testing.T) {
 		if len(want) == 0 {
 			continue
 		}
-		got, err := json.Marshal(certKeys{packed: packed}.listResponse().Data)
+		got, err := json.Marshal(certKeys{packed: packed}.listResponse(true).Data)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -97,7 +97,7 @@ func TestCertIndexStepsAsideForKeysJSONEscapes(t *testing.T) {
 		if keys.packed != nil {
 			t.Fatal("serials JSON must escape were packed")
 		}
-		got, _ := json.Marshal(keys.listResponse().Data)
+		got, _ := json.Marshal(keys.listResponse(true).Data)
 		exp, _ := json.Marshal(logical.ListResponse([]string{`a"b`, "aa:bb", "c<d"}).Data)
 		if !bytes.Equal(got, exp) {
 			t.Fatalf("LIST keys %s, want %s", got, exp)

@@ -36,7 +36,7 @@ func (b *backend) fetchPaths() []*framework.Path {
 							if err != nil {
 								return nil, err
 							}
-							return keys.listResponse(), nil
+							return keys.listResponse(b.answersAsJSON), nil
 						}
 						serials, err := listSerials(ctx, req.Storage, prefix)
 						if err != nil {
