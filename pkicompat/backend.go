@@ -55,6 +55,10 @@ type backend struct {
 
 	settles backgroundSettles // intent removals after the reply (intentsettle.go)
 
+	// answersAsJSON is set for an engine in its own plugin process (PluginFactory): its answers
+	// reach Vault only as JSON, so LIST certs/ may answer with its keys already encoded.
+	answersAsJSON bool
+
 	reconciler reconciler
 }
 

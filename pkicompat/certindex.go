@@ -45,7 +45,7 @@ const (
 )
 
 // certIndex is the sorted list of certs/ entries in their display form (':' separated), packed
-// in one string (packedserials.go), plus the changes noted since it was last merged.
+// as LIST's JSON answer (packedserials.go), plus the changes noted since it was last merged.
 type certIndex struct {
 	buildMu sync.Mutex // one build from storage at a time
 
@@ -53,7 +53,7 @@ type certIndex struct {
 	state   certIndexState
 	gen     uint64 // bumped by every drop, so a build that started before one is discarded
 	builtAt time.Time
-	// sorted is replaced, never changed: LIST answers share its memory.
+	// sorted is never changed in place: a LIST answer may still be encoding it.
 	sorted *packedSerials
 	// changes since sorted was made (or since the build started): display serial -> present.
 	changes map[string]bool
@@ -138,16 +138,15 @@ func (x *certIndex) invalidate(key string) {
 	}
 }
 
-// list answers LIST certs/: the serials in storage order, in display form. From the index they
-// are substrings of its packed text (packedserials.go).
-func (x *certIndex) list(ctx context.Context, s logical.Storage) ([]string, error) {
+// list answers LIST certs/: the serials in storage order, in display form.
+func (x *certIndex) list(ctx context.Context, s logical.Storage) (certKeys, error) {
 	if keys, ok := x.current(); ok {
-		return keys.strings(), nil
+		return certKeys{packed: keys}, nil
 	}
 	x.buildMu.Lock()
 	defer x.buildMu.Unlock()
 	if keys, ok := x.current(); ok {
-		return keys.strings(), nil // built by the LIST this one waited for
+		return certKeys{packed: keys}, nil // built by the LIST this one waited for
 	}
 	x.mu.Lock()
 	x.state, x.sorted, x.changes = certIndexBuilding, nil, map[string]bool{}
@@ -157,21 +156,25 @@ func (x *certIndex) list(ctx context.Context, s logical.Storage) ([]string, erro
 	serials, err := listSerials(ctx, s, certStoragePrefix)
 	if err != nil {
 		x.drop()
-		return nil, err
+		return certKeys{}, err
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if x.gen != gen {
 		// Dropped while listing: answer from storage as it was, build again next time.
-		return serials, nil
+		return certKeys{listed: serials}, nil
 	}
-	if len(serials) > certIndexMaxEntries {
+	packed, plain := packSerials(serials)
+	if len(serials) > certIndexMaxEntries || !plain {
 		x.state, x.changes = certIndexEmpty, nil
-		return serials, nil
+		return certKeys{listed: serials}, nil
 	}
-	x.state, x.sorted, x.builtAt = certIndexReady, packSerials(serials), time.Now()
+	x.state, x.sorted, x.builtAt = certIndexReady, packed, time.Now()
 	x.applyChanges()
-	return x.sorted.strings(), nil
+	if x.state != certIndexReady {
+		return certKeys{listed: serials}, nil // a change could not be packed: storage's answer
+	}
+	return certKeys{packed: x.sorted}, nil
 }
 
 // current is the index's answer when it has a fresh one.
@@ -182,10 +185,14 @@ func (x *certIndex) current() (*packedSerials, bool) {
 		return nil, false
 	}
 	x.applyChanges()
+	if x.state != certIndexReady {
+		return nil, false
+	}
 	return x.sorted, true
 }
 
-// applyChanges merges the noted changes into a new packed list. Called with mu held.
+// applyChanges merges the noted changes into a new packed list. Called with mu held. A serial
+// that cannot be packed (not plain, see plainSerial) empties the index: LIST reads storage.
 func (x *certIndex) applyChanges() {
 	if len(x.changes) == 0 {
 		return
@@ -205,13 +212,19 @@ func (x *certIndex) applyChanges() {
 	if len(added) == 0 && len(removed) == 0 {
 		return
 	}
-	slices.SortFunc(added, compareStorageOrder)
-	x.sorted = x.sorted.merge(added, removed)
+	slices.SortFunc(added, compareStorageOrder[string, string])
+	merged, ok := x.sorted.merge(added, removed)
+	if !ok {
+		x.state, x.sorted, x.changes = certIndexEmpty, nil, nil
+		x.gen++
+		return
+	}
+	x.sorted = merged
 }
 
 // compareStorageOrder orders display serials as their storage keys sort (storage Lists are
 // sorted by key, and native answers in that order): ':' compares as the '-' it is stored as.
-func compareStorageOrder(a, b string) int {
+func compareStorageOrder[A, B ~string | ~[]byte](a A, b B) int {
 	for i := 0; i < len(a) && i < len(b); i++ {
 		ca, cb := a[i], b[i]
 		if ca == ':' {

@@ -40,7 +40,7 @@ func TestCertIndexMatchesStorage(t *testing.T) {
 		if rng.Intn(4) != 0 {
 			continue
 		}
-		got, err := x.list(ctx, s)
+		got, err := x.listStrings(ctx, s)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -77,12 +77,12 @@ func TestCertIndexConcurrentWrites(t *testing.T) {
 		}(w)
 	}
 	for i := 0; i < 20; i++ {
-		if _, err := x.list(ctx, s); err != nil {
+		if _, err := x.listStrings(ctx, s); err != nil {
 			t.Fatal(err)
 		}
 	}
 	wg.Wait()
-	got, _ := x.list(ctx, s)
+	got, _ := x.listStrings(ctx, s)
 	want, _ := listSerials(ctx, storage, certStoragePrefix)
 	if !slices.Equal(got, want) {
 		t.Fatalf("index %d serials, storage %d: %v vs %v", len(got), len(want), got, want)
@@ -106,13 +106,13 @@ func TestCertIndexFallsBackToStorage(t *testing.T) {
 	ctx := context.Background()
 	storage := &logical.InmemStorage{}
 	var x certIndex
-	if _, err := x.list(ctx, storage); err != nil {
+	if _, err := x.listStrings(ctx, storage); err != nil {
 		t.Fatal(err)
 	}
 	if err := x.track(failingStorage{storage}).Put(ctx, &logical.StorageEntry{Key: certStoragePrefix + "aa", Value: []byte(`{}`)}); err == nil {
 		t.Fatal("the failing put succeeded")
 	}
-	if got, _ := x.list(ctx, storage); !slices.Equal(got, []string{"aa"}) {
+	if got, _ := x.listStrings(ctx, storage); !slices.Equal(got, []string{"aa"}) {
 		t.Fatalf("after a failed write LIST = %v, want [aa] from storage", got)
 	}
 
@@ -120,13 +120,13 @@ func TestCertIndexFallsBackToStorage(t *testing.T) {
 	if err := storage.Put(ctx, &logical.StorageEntry{Key: certStoragePrefix + "bb", Value: []byte(`{}`)}); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := x.list(ctx, storage); !slices.Equal(got, []string{"aa"}) {
+	if got, _ := x.listStrings(ctx, storage); !slices.Equal(got, []string{"aa"}) {
 		t.Fatalf("LIST = %v, want the index's [aa] within its age", got)
 	}
 	x.mu.Lock()
 	x.builtAt = time.Now().Add(-certIndexMaxAge - time.Second)
 	x.mu.Unlock()
-	if got, _ := x.list(ctx, storage); !slices.Equal(got, []string{"aa", "bb"}) {
+	if got, _ := x.listStrings(ctx, storage); !slices.Equal(got, []string{"aa", "bb"}) {
 		t.Fatalf("LIST of an old index = %v, want [aa bb] from storage", got)
 	}
 }
@@ -147,7 +147,7 @@ func TestCertIndexStaysBounded(t *testing.T) {
 	}
 	put("aa")
 	put("bb")
-	if got, _ := x.list(ctx, s); !slices.Equal(got, []string{"aa", "bb"}) {
+	if got, _ := x.listStrings(ctx, s); !slices.Equal(got, []string{"aa", "bb"}) {
 		t.Fatalf("LIST = %v", got)
 	}
 	put("cc")
@@ -159,7 +159,7 @@ func TestCertIndexStaysBounded(t *testing.T) {
 		t.Fatalf("index state %v after growing past %d serials, want empty", state, certIndexMaxEntries)
 	}
 	for i := 0; i < 2; i++ {
-		if got, _ := x.list(ctx, s); !slices.Equal(got, []string{"aa", "bb", "cc", "dd"}) {
+		if got, _ := x.listStrings(ctx, s); !slices.Equal(got, []string{"aa", "bb", "cc", "dd"}) {
 			t.Fatalf("LIST = %v, want all four from storage", got)
 		}
 		x.mu.Lock()
@@ -169,4 +169,10 @@ func TestCertIndexStaysBounded(t *testing.T) {
 			t.Fatalf("an index of %d serials was kept, bound %d", 4, certIndexMaxEntries)
 		}
 	}
+}
+
+// listStrings is list's answer as the serials a client reads.
+func (x *certIndex) listStrings(ctx context.Context, s logical.Storage) ([]string, error) {
+	keys, err := x.list(ctx, s)
+	return keys.serials(), err
 }

@@ -2,6 +2,7 @@ package pkicompat_test
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -18,7 +19,15 @@ func (m *countedMount) listCerts() []string {
 	if err != nil || resp == nil || resp.IsError() {
 		m.t.Fatalf("LIST certs/: %v %v", err, resp)
 	}
-	keys, _ := resp.Data["keys"].([]string)
+	// What a client reads: the keys as Vault's HTTP layer encodes them.
+	raw, err := json.Marshal(resp.Data["keys"])
+	if err != nil {
+		m.t.Fatalf("LIST certs/ keys do not encode: %v", err)
+	}
+	var keys []string
+	if err := json.Unmarshal(raw, &keys); err != nil {
+		m.t.Fatalf("LIST certs/ keys %s: %v", raw, err)
+	}
 	return keys
 }
 

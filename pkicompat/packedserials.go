@@ -2,59 +2,89 @@ package pkicompat
 
 import (
 	"sort"
-	"strings"
+
+	"github.com/hashicorp/vault/sdk/logical"
 )
 
-// packedSerials is a sorted list of serials (display form) held in one string, with the offset
-// where each entry ends: entry i is text[ends[i-1]:ends[i]].
+// packedSerials is a sorted list of serials (display form) kept as the JSON array LIST certs/
+// answers with, `["0a:1b",...]`, plus where each entry ends.
 //
-// Why not a []string: at 100,000 certificates a []string is 100,000 heap objects the collector
-// marks on every cycle. Under the plugin's soft memory limit (cmd/keyfactor) the collector runs
-// often while a large LIST answer is encoded and copied (json.Marshal, then the SDK's protobuf
-// message), and marking that many objects kept it busy for the whole answer: LIST at 100,000
-// records took 169-191 ms against native's 138-143 ms. The string and the offsets hold no
-// pointers, so the collector does not look inside them. LIST answers with substrings of text,
-// which share its memory (packed: 133-135 ms against native's 130-150 ms, same Vault, same
-// records).
+// Why a JSON array and not a []string: at 100,000 certificates a []string is 100,000 heap
+// objects the collector marks on every cycle, and every LIST encodes all of them again into a
+// buffer that grows by doubling; the SDK then copies that answer three more times (json.Marshal's
+// result, the string in the protobuf message, the message itself). In a plugin under a soft
+// memory limit (cmd/keyfactor) those copies, on top of a large pointer-rich heap, kept the
+// collector running for the whole answer (LIST at 100,000 records: 169-191 ms against native's
+// 138-143 ms; packed: 133-135 ms against 130-150 ms, same Vault, same records). Two pointer-free
+// buffers cost the collector nothing to scan, and LIST hands the array over as it is.
 //
-// A value is never changed once built; changes make a new one (merge).
+// The array is written by hand only for serials that encoding/json writes as '"' + serial + '"'
+// (plainSerial); TestPackedSerialsEncodeAsAStringSlice holds it to encoding/json's bytes.
+//
+// A value is never changed once built (a LIST answer may still be encoding it); changes make a
+// new one (merge).
 type packedSerials struct {
-	text string
-	ends []uint32
+	text []byte   // the JSON array
+	ends []uint32 // ends[i]: offset just past entry i's closing quote
 }
 
-// packSerials packs sorted serials.
-func packSerials(sorted []string) *packedSerials {
-	size := 0
+// plainSerial reports whether s is written in JSON as '"' + s + '"' by encoding/json (which
+// escapes quotes, backslashes, control characters and <, >, &). Serials are hex and ':'; a key
+// with anything else (only possible through sys/raw) makes the index step aside (see packSerials).
+func plainSerial(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9', c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c == ':', c == '-', c == '.', c == '_':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// packSerials packs sorted serials; ok is false when one of them is not plain.
+func packSerials(sorted []string) (p *packedSerials, ok bool) {
+	size := 2
 	for _, s := range sorted {
-		size += len(s)
+		if !plainSerial(s) {
+			return nil, false
+		}
+		size += len(s) + 3
 	}
 	b := newPackBuilder(size, len(sorted))
 	for _, s := range sorted {
 		b.add(s)
 	}
-	return b.done()
+	return b.done(), true
 }
 
 // packBuilder appends entries to a packedSerials of known size.
-type packBuilder struct {
-	text strings.Builder
-	ends []uint32
-}
+type packBuilder struct{ p *packedSerials }
 
 func newPackBuilder(size, entries int) *packBuilder {
-	b := &packBuilder{ends: make([]uint32, 0, entries)}
-	b.text.Grow(size)
-	return b
+	text := make([]byte, 1, size)
+	text[0] = '['
+	return &packBuilder{p: &packedSerials{text: text, ends: make([]uint32, 0, entries)}}
 }
 
 func (b *packBuilder) add(serial string) {
-	b.text.WriteString(serial)
-	b.ends = append(b.ends, uint32(b.text.Len()))
+	b.addBytes([]byte(serial))
+}
+
+func (b *packBuilder) addBytes(serial []byte) {
+	if len(b.p.ends) > 0 {
+		b.p.text = append(b.p.text, ',')
+	}
+	b.p.text = append(b.p.text, '"')
+	b.p.text = append(b.p.text, serial...)
+	b.p.text = append(b.p.text, '"')
+	b.p.ends = append(b.p.ends, uint32(len(b.p.text)))
 }
 
 func (b *packBuilder) done() *packedSerials {
-	return &packedSerials{text: b.text.String(), ends: b.ends}
+	b.p.text = append(b.p.text, ']')
+	return b.p
 }
 
 func (p *packedSerials) len() int {
@@ -64,13 +94,13 @@ func (p *packedSerials) len() int {
 	return len(p.ends)
 }
 
-// at is entry i, a substring of p.text.
-func (p *packedSerials) at(i int) string {
-	start := uint32(0)
+// at is entry i without its quotes; it shares p's memory.
+func (p *packedSerials) at(i int) []byte {
+	start := 1 // past '['
 	if i > 0 {
-		start = p.ends[i-1]
+		start = int(p.ends[i-1]) + 1 // past ','
 	}
-	return p.text[start:p.ends[i]]
+	return p.text[start+1 : p.ends[i]-1]
 }
 
 // find reports whether serial is in p.
@@ -81,37 +111,71 @@ func (p *packedSerials) find(serial string) bool {
 }
 
 // merge is p with added (sorted, none present) and without removed (all present).
-func (p *packedSerials) merge(added []string, removed map[string]bool) *packedSerials {
-	size := 0
-	if p != nil {
-		size = len(p.text)
+func (p *packedSerials) merge(added []string, removed map[string]bool) (*packedSerials, bool) {
+	if p == nil {
+		p = &packedSerials{}
 	}
+	size := len(p.text) + 2
 	for _, s := range added {
-		size += len(s)
+		if !plainSerial(s) {
+			return nil, false
+		}
+		size += len(s) + 3
 	}
 	b := newPackBuilder(size, p.len()+len(added))
 	j := 0
 	for i := 0; i < p.len(); i++ {
 		serial := p.at(i)
-		for j < len(added) && compareStorageOrder(added[j], serial) < 0 {
+		for j < len(added) && compareStorageOrder(serial, added[j]) > 0 {
 			b.add(added[j])
 			j++
 		}
-		if !removed[serial] {
-			b.add(serial)
+		if !removed[string(serial)] {
+			b.addBytes(serial)
 		}
 	}
 	for ; j < len(added); j++ {
 		b.add(added[j])
 	}
-	return b.done()
+	return b.done(), true
 }
 
-// strings is every entry, as substrings of p.text (no copy of the serials themselves).
+// strings is p as a []string (for callers that are not answering a LIST, and tests).
 func (p *packedSerials) strings() []string {
 	out := make([]string, p.len())
 	for i := range out {
-		out[i] = p.at(i)
+		out[i] = string(p.at(i))
 	}
 	return out
+}
+
+// certKeys is a LIST certs/ answer's keys: the index's packed serials, or the serials a storage
+// List returned. Either way the answer encodes to the JSON array of strings native answers with.
+type certKeys struct {
+	packed *packedSerials
+	listed []string
+}
+
+// serials is the keys as a []string.
+func (k certKeys) serials() []string {
+	if k.packed != nil {
+		return k.packed.strings()
+	}
+	return k.listed
+}
+
+// listResponse is the LIST certs/ answer. For an answer that only travels as JSON (asJSON: the
+// plugin process, see PluginFactory) packed serials go in as they are, and encoding/json copies
+// their MarshalJSON bytes rather than encoding one string per serial. Otherwise it is
+// logical.ListResponse's []string, the type Vault's in-process response handling expects.
+func (k certKeys) listResponse(asJSON bool) *logical.Response {
+	if asJSON && k.packed.len() > 0 {
+		return &logical.Response{Data: map[string]interface{}{"keys": k.packed}}
+	}
+	return logical.ListResponse(k.serials())
+}
+
+// MarshalJSON is the packed JSON array itself.
+func (p *packedSerials) MarshalJSON() ([]byte, error) {
+	return p.text, nil
 }

@@ -31,13 +31,14 @@ func (b *backend) fetchPaths() []*framework.Path {
 			Operations: map[logical.Operation]framework.OperationHandler{
 				logical.ListOperation: &framework.PathOperation{
 					Callback: func(ctx context.Context, req *logical.Request, _ *framework.FieldData) (*logical.Response, error) {
-						var serials []string
-						var err error
 						if prefix == certStoragePrefix {
-							serials, err = b.certIndex.list(ctx, req.Storage)
-						} else {
-							serials, err = listSerials(ctx, req.Storage, prefix)
+							keys, err := b.certIndex.list(ctx, req.Storage)
+							if err != nil {
+								return nil, err
+							}
+							return keys.listResponse(b.answersAsJSON), nil
 						}
+						serials, err := listSerials(ctx, req.Storage, prefix)
 						if err != nil {
 							return nil, err
 						}

@@ -22,3 +22,21 @@ func VersionedFactory(provider Provider, version string) logical.Factory {
 		return lb, nil
 	}
 }
+
+// PluginFactory is the plugin binary's factory: VersionedFactory, for an engine served from its
+// own process, whose every answer reaches Vault as JSON over the plugin connection. Such an
+// engine hands the largest answer, LIST certs/, over already encoded (packedserials.go). In
+// process (Factory: a builtin mount, the tests) answers keep Vault's in-memory types, which
+// Vault's own response handling inspects: logical.RespondErrorCommon takes LIST keys only as
+// []string or []interface{}.
+func PluginFactory(provider Provider, version string) logical.Factory {
+	factory := VersionedFactory(provider, version)
+	return func(ctx context.Context, conf *logical.BackendConfig) (logical.Backend, error) {
+		lb, err := factory(ctx, conf)
+		if err != nil {
+			return nil, err
+		}
+		lb.(*backend).answersAsJSON = true
+		return lb, nil
+	}
+}

@@ -14,7 +14,7 @@ import (
 var version = "v0.0.0-dev"
 
 // backendFactory is the engine this binary serves: Vault's PKI API over Keyfactor Command,
-// reporting version.
+// reporting version, in its own plugin process.
 func backendFactory() logical.Factory {
-	return pkicompat.VersionedFactory(keyfactor.NewProvider(), version)
+	return pkicompat.PluginFactory(keyfactor.NewProvider(), version)
 }
