@@ -17,3 +17,11 @@ func SetLeaseTTLRefresh(d time.Duration) (restore func()) {
 // WaitForIntentRemovals returns once the intent removals b started after its replies are done,
 // so tests can look at storage right after a request.
 func WaitForIntentRemovals(b logical.Backend) { b.(*backend).waitForSettles() }
+
+// PreEncodeEveryList makes the plugin process's engines answer every non-empty LIST certs/
+// pre-encoded, whatever its size; the returned function restores the threshold.
+func PreEncodeEveryList() (restore func()) {
+	old := preEncodedMinBytes
+	preEncodedMinBytes = 0
+	return func() { preEncodedMinBytes = old }
+}

@@ -66,7 +66,7 @@ func TestPackedSerialsEncodeAsAStringSlice(t *testing.T) {
 		if len(want) == 0 {
 			continue
 		}
-		got, err := json.Marshal(certKeys{packed: packed}.listResponse(true).Data)
+		got, err := json.Marshal(map[string]interface{}{"keys": packed})
 		if err != nil {
 			t.Fatal(err)
 		}
