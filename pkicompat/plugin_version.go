@@ -12,15 +12,7 @@ import (
 // -plugin-version`, `vault secrets list -detailed` and `vault plugin reload` work as for
 // HashiCorp's own external plugins; Vault refuses to register the binary under another version.
 func VersionedFactory(provider Provider, version string) logical.Factory {
-	factory := Factory(provider)
-	return func(ctx context.Context, conf *logical.BackendConfig) (logical.Backend, error) {
-		lb, err := factory(ctx, conf)
-		if err != nil {
-			return nil, err
-		}
-		lb.(*backend).RunningVersion = version
-		return lb, nil
-	}
+	return adjusted(Factory(provider), func(b *backend) { b.RunningVersion = version })
 }
 
 // PluginFactory is the plugin binary's factory: VersionedFactory, for an engine served from its
@@ -30,13 +22,17 @@ func VersionedFactory(provider Provider, version string) logical.Factory {
 // Vault's own response handling inspects: logical.RespondErrorCommon takes LIST keys only as
 // []string or []interface{}.
 func PluginFactory(provider Provider, version string) logical.Factory {
-	factory := VersionedFactory(provider, version)
+	return adjusted(VersionedFactory(provider, version), func(b *backend) { b.answersAsJSON = true })
+}
+
+// adjusted is factory with change applied to every engine it makes.
+func adjusted(factory logical.Factory, change func(*backend)) logical.Factory {
 	return func(ctx context.Context, conf *logical.BackendConfig) (logical.Backend, error) {
 		lb, err := factory(ctx, conf)
 		if err != nil {
 			return nil, err
 		}
-		lb.(*backend).answersAsJSON = true
+		change(lb.(*backend))
 		return lb, nil
 	}
 }
