@@ -17,8 +17,8 @@ import (
 // re-faulting pages, for the whole answer. Handed over already encoded (MarshalJSON), the buffer
 // is allocated once at its size. Measured on a real Vault holding 100,000 records, p50 of each
 // round of 15-21 LISTs: a []string index 169-240 ms (6 rounds), the serials kept in one string
-// and answered as substrings 172 and 225 ms, pre-encoded 127-197 ms (10 rounds, 6 of them under
-// 140 ms); native 116-157 ms in the same rounds.
+// and answered as substrings 172 and 225 ms, pre-encoded 124-197 ms (16 rounds, half of them
+// under 140 ms); native 116-170 ms in the same rounds.
 //
 // Small answers are encoded from a []string as usual (listResponse): encoding/json re-scans a
 // Marshaler's bytes, which costs more than encoding the strings when the collector is not the
