@@ -142,7 +142,7 @@ func (s *Inventory) Validate() error {
 	if len(s.CAs) == 0 {
 		return errors.New("CAs: at least one CA is required")
 	}
-	seen := map[string]bool{}
+	caNames := uniqueNames{}
 	for i, ca := range s.CAs {
 		if ca.LogicalName == "" || ca.HostName == "" {
 			return fmt.Errorf("CAs[%d]: HostName and LogicalName are required", i)
@@ -150,11 +150,9 @@ func (s *Inventory) Validate() error {
 		if strings.ContainsAny(ca.LogicalName, `\/`) {
 			return fmt.Errorf("CAs[%d].LogicalName: must not contain a slash or backslash", i)
 		}
-		key := strings.ToLower(ca.LogicalName)
-		if seen[key] {
-			return fmt.Errorf("CAs[%d].LogicalName: %q is used twice", i, ca.LogicalName)
+		if err := caNames.add(fmt.Sprintf("CAs[%d].LogicalName", i), ca.LogicalName); err != nil {
+			return err
 		}
-		seen[key] = true
 		switch strings.ToUpper(ca.KeyType) {
 		case "", "RSA":
 			if ca.KeyBits != 0 && (ca.KeyBits < 2048 || ca.KeyBits > 8192) {
@@ -168,16 +166,11 @@ func (s *Inventory) Validate() error {
 			return fmt.Errorf("CAs[%d].KeyType: %q is not RSA or EC", i, ca.KeyType)
 		}
 	}
-	seen = map[string]bool{}
+	templateNames := uniqueNames{}
 	for i, t := range s.Templates {
-		if t.CommonName == "" {
-			return fmt.Errorf("Templates[%d].CommonName: required", i)
+		if err := templateNames.add(fmt.Sprintf("Templates[%d].CommonName", i), t.CommonName); err != nil {
+			return err
 		}
-		key := strings.ToLower(t.CommonName)
-		if seen[key] {
-			return fmt.Errorf("Templates[%d].CommonName: %q is used twice", i, t.CommonName)
-		}
-		seen[key] = true
 		if t.Validity <= 0 {
 			return fmt.Errorf("Templates[%d].Validity: must be positive", i)
 		}
@@ -190,16 +183,11 @@ func (s *Inventory) Validate() error {
 			return fmt.Errorf("Templates[%d].KeyType: %q is not RSA or ECC", i, t.KeyType)
 		}
 	}
-	seen = map[string]bool{}
+	fieldNames := uniqueNames{}
 	for i, m := range s.MetadataFields {
-		if m.Name == "" {
-			return fmt.Errorf("MetadataFields[%d].Name: required", i)
+		if err := fieldNames.add(fmt.Sprintf("MetadataFields[%d].Name", i), m.Name); err != nil {
+			return err
 		}
-		key := strings.ToLower(m.Name)
-		if seen[key] {
-			return fmt.Errorf("MetadataFields[%d].Name: %q is used twice", i, m.Name)
-		}
-		seen[key] = true
 		if _, ok := metadataDataTypes[strings.ToLower(m.DataType)]; !ok && m.DataType != "" {
 			return fmt.Errorf("MetadataFields[%d].DataType: %q is not a known type", i, m.DataType)
 		}
@@ -212,6 +200,22 @@ func (s *Inventory) Validate() error {
 			return fmt.Errorf("EnrollmentPatterns[%d].Template: %q is not a template of the inventory", i, p.Template)
 		}
 	}
+	return nil
+}
+
+// uniqueNames checks that names are given and used once, ignoring case, as the simulator looks
+// CAs, templates and metadata fields up by name (seenTemplate, for one).
+type uniqueNames map[string]bool
+
+func (u uniqueNames) add(field, name string) error {
+	if name == "" {
+		return fmt.Errorf("%s: required", field)
+	}
+	key := strings.ToLower(name)
+	if u[key] {
+		return fmt.Errorf("%s: %q is used twice", field, name)
+	}
+	u[key] = true
 	return nil
 }
 

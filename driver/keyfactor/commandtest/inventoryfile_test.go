@@ -82,6 +82,10 @@ func TestInventoryValidation(t *testing.T) {
 		{"template without validity", Inventory{CAs: []InventoryCA{okCA}, Templates: []InventoryTemplate{{CommonName: "T"}}}, "Validity"},
 		{"duplicate template", Inventory{CAs: []InventoryCA{okCA}, Templates: []InventoryTemplate{okT, okT}}, "used twice"},
 		{"bad enrollment types", Inventory{CAs: []InventoryCA{okCA}, Templates: []InventoryTemplate{{CommonName: "T", Validity: 1, AllowedEnrollmentTypes: 9}}}, "0..7"},
+		{"template without name", Inventory{CAs: []InventoryCA{okCA}, Templates: []InventoryTemplate{{Validity: 1}}}, "Templates[0].CommonName: required"},
+		{"duplicate CA in another case", Inventory{CAs: []InventoryCA{okCA, {HostName: "h", LogicalName: "l"}}}, `CAs[1].LogicalName: "l" is used twice`},
+		{"metadata field without name", Inventory{CAs: []InventoryCA{okCA}, MetadataFields: []InventoryMetadataField{{DataType: "String"}}}, "MetadataFields[0].Name: required"},
+		{"duplicate metadata field", Inventory{CAs: []InventoryCA{okCA}, MetadataFields: []InventoryMetadataField{{Name: "M"}, {Name: "m"}}}, `MetadataFields[1].Name: "m" is used twice`},
 		{"bad metadata type", Inventory{CAs: []InventoryCA{okCA}, MetadataFields: []InventoryMetadataField{{Name: "M", DataType: "Blob"}}}, "DataType"},
 		{"pattern with unknown template", Inventory{CAs: []InventoryCA{okCA}, EnrollmentPatterns: []InventoryEnrollmentPattern{{Name: "P", Template: "X"}}}, "not a template of the inventory"},
 	}
