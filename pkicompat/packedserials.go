@@ -146,11 +146,18 @@ func (p *packedSerials) merge(added []string, removed map[string]bool) (*packedS
 	return b.done(), true
 }
 
-// strings is p as a []string (for callers that are not answering a LIST, and tests).
+// strings is p as a []string: the answer of a LIST encoded the usual way, and tests. The serials
+// are substrings of one copy of the text, so an answer costs two allocations, not one a serial.
 func (p *packedSerials) strings() []string {
 	out := make([]string, p.len())
-	for i := range out {
-		out[i] = string(p.at(i))
+	if len(out) == 0 {
+		return out
+	}
+	text := string(p.text)
+	start := 1 // past '['
+	for i, end := range p.ends {
+		out[i] = text[start+1 : end-1]
+		start = int(end) + 1 // past ','
 	}
 	return out
 }

@@ -16,6 +16,9 @@ const (
 	opSignEC   = "sign EC P-256"
 	opIssueEC  = "issue EC P-256"
 	opIssueRSA = "issue RSA-2048"
+	// opReadRole does no CA work on any mount: one storage read and the answer. Native against
+	// plugin, it measures what any plugin pays that a built-in engine does not.
+	opReadRole = "read role"
 )
 
 // target is one way of getting a certificate: native PKI, the plugin, or Command directly.
@@ -25,16 +28,18 @@ type target struct {
 }
 
 func vaultTarget(name string, vc *vaultClient, mount string, bodies requestBodies) *target {
-	post := func(path string, body []byte) func(context.Context) error {
+	call := func(method, path string, body []byte) func(context.Context) error {
 		return func(ctx context.Context) error {
-			_, err := vc.call(ctx, "POST", mount+"/"+path, body)
+			_, err := vc.call(ctx, method, mount+"/"+path, body)
 			return err
 		}
 	}
+	post := func(path string, body []byte) func(context.Context) error { return call("POST", path, body) }
 	return &target{name: name, ops: map[string]func(context.Context) error{
 		opSignEC:   post("sign/ec", bodies.sign),
 		opIssueEC:  post("issue/ec", bodies.issue),
 		opIssueRSA: post("issue/rsa", bodies.issue),
+		opReadRole: call("GET", "roles/ec", nil),
 	}}
 }
 

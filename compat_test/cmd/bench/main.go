@@ -188,6 +188,7 @@ func measure(ctx context.Context, env *realvault.Env, s settings) (*report, erro
 		{opSignEC, s.latencyN, []*target{native, plugin, direct}},
 		{opIssueEC, s.latencyN, []*target{native, plugin}},
 		{opIssueRSA, s.latencyRSAN, []*target{native, plugin}},
+		{opReadRole, s.latencyN, []*target{native, plugin}},
 	} {
 		step("%s at concurrency 1: %d requests per target, blocks of %d", lm.op, lm.n, s.block)
 		lat, err := measureLatency(ctx, lm.op, lm.targets, lm.n, s.block, s.warmup)
@@ -202,6 +203,14 @@ func measure(ctx context.Context, env *realvault.Env, s settings) (*report, erro
 			added := percentile(lat["plugin"], 50) - percentile(lat["direct"], 50)
 			rep.add("sign EC P-256, c=1: plugin-added p50 (plugin − direct) vs native p50", "ms",
 				latencyOf(lat, "native", 50), value(added), nil)
+		}
+		if lm.op == opReadRole {
+			// The same storage read in process and across the plugin boundary: the difference is
+			// the floor under any plugin-added latency (the Vault↔plugin hop both ways plus one
+			// storage round trip back into Vault), whatever the plugin does.
+			floor := percentile(lat["plugin"], 50) - percentile(lat["native"], 50)
+			rep.addWithoutRatios("read role, c=1: plugin − native p50 (the plugin hop and one storage round trip)", "ms",
+				nil, value(floor), nil)
 		}
 	}
 
