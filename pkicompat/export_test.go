@@ -14,6 +14,14 @@ func SetLeaseTTLRefresh(d time.Duration) (restore func()) {
 	return func() { leaseTTLRefresh = old }
 }
 
+// SetReplicationStateRefresh changes how long a plugin engine reuses the replication state; the
+// returned function restores it.
+func SetReplicationStateRefresh(d time.Duration) (restore func()) {
+	old := replicationStateRefresh
+	replicationStateRefresh = d
+	return func() { replicationStateRefresh = old }
+}
+
 // WaitForIntentRemovals returns once the intent removals b started after its replies are done,
 // so tests can look at storage right after a request.
 func WaitForIntentRemovals(b logical.Backend) { b.(*backend).waitForSettles() }

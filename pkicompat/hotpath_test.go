@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"errors"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	hclog "github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/vault/sdk/helper/consts"
 	"github.com/hashicorp/vault/sdk/logical"
 
 	"github.com/kfpki/vault-plugin-secrets-keyfactor/pkicompat"
@@ -68,10 +70,18 @@ func (s *countingStorage) counts(prefix string) (gets, puts int) {
 	return s.gets[prefix], s.puts[prefix]
 }
 
-// countingSystemView counts the lease-TTL lookups, each a call back into Vault for a plugin.
+// countingSystemView counts the lease-TTL lookups and replication-state reads, each a call back
+// into Vault for a plugin, and answers the replication state stored last.
 type countingSystemView struct {
 	*logical.StaticSystemView
-	leaseLookups atomic.Int64
+	leaseLookups     atomic.Int64
+	replicationReads atomic.Int64
+	replication      atomic.Uint32
+}
+
+func (v *countingSystemView) ReplicationState() consts.ReplicationState {
+	v.replicationReads.Add(1)
+	return consts.ReplicationState(v.replication.Load())
 }
 
 func (v *countingSystemView) DefaultLeaseTTL() time.Duration {
@@ -101,7 +111,8 @@ func newCountedMount(t testing.TB) *countedMount {
 	sys := &countingSystemView{StaticSystemView: pkitest.SystemView()}
 	storage := &countingStorage{Storage: &logical.InmemStorage{}, gets: map[string]int{}, puts: map[string]int{}, lists: map[string]int{}}
 	ctx := context.Background()
-	b, err := pkicompat.Factory(server.Provider())(ctx, &logical.BackendConfig{
+	// The plugin binary's factory: these tests count what crosses the plugin connection.
+	b, err := pkicompat.PluginFactory(server.Provider(), "v0.0.0-test")(ctx, &logical.BackendConfig{
 		Logger: hclog.NewNullLogger(), System: sys, Config: map[string]string{}, StorageView: storage,
 	})
 	if err != nil {
@@ -160,6 +171,33 @@ func TestIssuanceReusesMountLeaseTTLs(t *testing.T) {
 	refreshes := 1 + int64(time.Since(start)/time.Second)
 	if got := m.sys.leaseLookups.Load(); got > 2*refreshes {
 		t.Fatalf("%d lease-TTL lookups for %d issuances in %v, want at most %d", got, issues, time.Since(start), 2*refreshes)
+	}
+}
+
+// The SDK's framework asks the system view for the replication state on every request, a call
+// into Vault from a plugin; the plugin engine reads it once per refresh period and still sees a
+// change: on a performance standby a role write answers ErrReadOnly, which makes Vault forward it
+// to the active node.
+func TestRequestsReuseTheReplicationState(t *testing.T) {
+	defer pkicompat.SetReplicationStateRefresh(time.Hour)()
+	m := newCountedMount(t)
+	before := m.sys.replicationReads.Load()
+	for i := 0; i < 10; i++ {
+		m.issueNotAfter()
+		m.write("roles/web", map[string]interface{}{"allowed_domains": "example.com", "allow_subdomains": true})
+	}
+	if reads := m.sys.replicationReads.Load() - before; reads != 0 {
+		t.Fatalf("10 issuances and 10 role writes read the replication state %d more times, want 0", reads)
+	}
+
+	m.sys.replication.Store(uint32(consts.ReplicationPerformanceStandby))
+	defer pkicompat.SetReplicationStateRefresh(0)()
+	_, err := m.backend.HandleRequest(context.Background(), &logical.Request{
+		Operation: logical.UpdateOperation, Path: "roles/web", Storage: m.storage,
+		Data: map[string]interface{}{"allowed_domains": "example.org"},
+	})
+	if !errors.Is(err, logical.ErrReadOnly) {
+		t.Fatalf("role write once the node is a performance standby: %v, want ErrReadOnly", err)
 	}
 }
 

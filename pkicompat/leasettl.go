@@ -1,7 +1,6 @@
 package pkicompat
 
 import (
-	"sync"
 	"time"
 
 	"github.com/hashicorp/vault/sdk/logical"
@@ -16,21 +15,14 @@ var leaseTTLRefresh = time.Second
 // mountLeaseTTLs caches the mount's default and maximum lease TTL (per mount: each mount has
 // its own backend).
 type mountLeaseTTLs struct {
-	mu       sync.Mutex
-	read     time.Time
-	def, max time.Duration
+	ttls refreshed[[2]time.Duration]
 }
 
 // get returns the mount's default and maximum lease TTL, asking Vault when the cached values
-// are older than leaseTTLRefresh. Concurrent callers wait for one refresh instead of each
-// sending their own.
+// are older than leaseTTLRefresh.
 func (c *mountLeaseTTLs) get(sys logical.SystemView) (def, max time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	now := time.Now()
-	if c.read.IsZero() || now.Sub(c.read) >= leaseTTLRefresh || now.Before(c.read) {
-		c.def, c.max = sys.DefaultLeaseTTL(), sys.MaxLeaseTTL()
-		c.read = now
-	}
-	return c.def, c.max
+	ttls := c.ttls.get(leaseTTLRefresh, func() [2]time.Duration {
+		return [2]time.Duration{sys.DefaultLeaseTTL(), sys.MaxLeaseTTL()}
+	})
+	return ttls[0], ttls[1]
 }

@@ -21,8 +21,14 @@ func VersionedFactory(provider Provider, version string) logical.Factory {
 // process (Factory: a builtin mount, the tests) answers keep Vault's in-memory types, which
 // Vault's own response handling inspects: logical.RespondErrorCommon takes LIST keys only as
 // []string or []interface{}.
+//
+// Its system view answers the replication state from memory (pluginSystemView), which the SDK
+// would otherwise ask Vault for over the plugin connection on every request.
 func PluginFactory(provider Provider, version string) logical.Factory {
-	return adjusted(VersionedFactory(provider, version), func(b *backend) { b.answersAsJSON = true })
+	factory := adjusted(VersionedFactory(provider, version), func(b *backend) { b.answersAsJSON = true })
+	return func(ctx context.Context, conf *logical.BackendConfig) (logical.Backend, error) {
+		return factory(ctx, withPluginSystemView(conf))
+	}
 }
 
 // adjusted is factory with change applied to every engine it makes.
