@@ -168,6 +168,9 @@ func (b *backend) handleIssue(ctx context.Context, req *logical.Request, d *fram
 			return respond(err)
 		}
 	}
+	// The TTL warning twice, as native answers it: native adds its certificate generation's
+	// warnings to the response in signIssueApiResponse and again in its issue/sign handler
+	// (compat scenario "ttl above max_ttl capped" compares them as a multiset).
 	ir.warnings = append(append(append(ir.warnings, ttlWarnings...), subjectWarnings...), ttlWarnings...)
 
 	drv, err := b.currentDriver(ctx, req.Storage)

@@ -2,11 +2,13 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // clockTicksPerSecond is USER_HZ, the unit of utime/stime in /proc/<pid>/stat. Linux has exposed
@@ -119,4 +121,38 @@ func machineDescription() string {
 		}
 	}
 	return model
+}
+
+// Quiet: less than 5% of one core, over one-second windows.
+const (
+	quietWindow  = time.Second
+	quietCPU     = 50 // ms of CPU per window, all pids together
+	quietMaxWait = time.Minute
+)
+
+// waitQuiet waits until the processes together use less than quietCPU per quietWindow, so a
+// measure that follows a fill starts once the fill's tail (work done after the last reply:
+// intent removals, the collector) is over on every mount, not during it. It returns how long it
+// waited and whether the processes became quiet within quietMaxWait.
+func waitQuiet(ctx context.Context, pids ...int) (time.Duration, bool) {
+	start := time.Now()
+	total := func() float64 {
+		var ms float64
+		for _, pid := range pids {
+			ms += cpuMillis(pid)
+		}
+		return ms
+	}
+	for time.Since(start) < quietMaxWait {
+		before := total()
+		select {
+		case <-ctx.Done():
+			return time.Since(start), false
+		case <-time.After(quietWindow):
+		}
+		if total()-before < quietCPU {
+			return time.Since(start), true
+		}
+	}
+	return time.Since(start), false
 }
