@@ -20,7 +20,7 @@ import (
 
 type config struct {
 	addr, profile, inventory, apiPath, username, password, domain, stateDir string
-	tls                                                                     bool
+	tls, http2                                                              bool
 	metadataFields                                                          []commandtest.MetadataField
 }
 
@@ -30,6 +30,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:0", "listen address")
 	fs.BoolVar(&c.tls, "tls", true, "serve HTTPS with the simulator's own TLS CA")
+	fs.BoolVar(&c.http2, "http2", true, "offer HTTP/2 over TLS, as Command on IIS 10 does; false imitates IIS 8.5 (HTTP/1.1 only)")
 	fs.StringVar(&c.profile, "profile", "25", "Command version to imitate: 10, 11, 12, 24 or 25")
 	fs.StringVar(&c.inventory, "inventory", "", "inventory file (JSON, or YAML with a .yaml/.yml name): CAs, templates, metadata fields and enrollment patterns replacing the default inventory")
 	// -seed is the flag's first name, kept so scripts written for it still work.
@@ -97,6 +98,9 @@ func start(c config) (*commandtest.Server, commandtest.Announcement, error) {
 		}
 	} else if err := os.MkdirAll(stateDir, 0o755); err != nil {
 		return nil, commandtest.Announcement{}, err
+	}
+	if !c.http2 {
+		opts = append(opts, commandtest.WithoutHTTP2())
 	}
 	srv, err := commandtest.Start(c.tls, opts...)
 	if err != nil {

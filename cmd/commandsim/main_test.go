@@ -101,6 +101,37 @@ func TestCommandsimTLS(t *testing.T) {
 	}
 }
 
+// -http2 (default true) chooses between IIS 10 (HTTP/2 over TLS) and IIS 8.5 (HTTP/1.1 only).
+func TestCommandsimHTTP2Flag(t *testing.T) {
+	for _, tc := range []struct {
+		args      []string
+		wantProto string
+	}{
+		{nil, "HTTP/2.0"},
+		{[]string{"-http2=false"}, "HTTP/1.1"},
+	} {
+		info, stop := runSim(t, append([]string{"-state-dir", t.TempDir()}, tc.args...)...)
+		bundle, err := os.ReadFile(info.CABundle)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pool := x509.NewCertPool()
+		pool.AppendCertsFromPEM(bundle)
+		client := &http.Client{Transport: &http.Transport{TLSClientConfig: tlsConfig(pool), ForceAttemptHTTP2: true}}
+		resp, err := client.Get(info.AdminURL + "/counters")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if code := stop(); code != 0 {
+			t.Fatalf("exit code %d", code)
+		}
+		if resp.StatusCode != 200 || resp.Proto != tc.wantProto {
+			t.Fatalf("args %v: status %d over %s, want 200 over %s", tc.args, resp.StatusCode, resp.Proto, tc.wantProto)
+		}
+	}
+}
+
 func TestCommandsimPlainHTTP(t *testing.T) {
 	info, stop := runSim(t, "-tls=false", "-api-path", "kf")
 	defer stop()

@@ -41,17 +41,23 @@ func concurrentSignings(t *testing.T, d *keyfactorDriver, workers, n int) {
 
 // max_connections bounds the connections to Command (token endpoint included): more concurrent
 // signings than connections wait for one and reuse it instead of opening more.
+// Over HTTP/2 the requests share one connection (streams), so the bound holds trivially; over
+// HTTP/1.1 each request in flight needs its own connection.
 func TestSimMaxConnectionsBoundsConnections(t *testing.T) {
-	srv := startSim(t, commandtest.Profile25, nil)
-	d := simDriver(t, simConf(srv, authKindOAuth, nil, map[string]interface{}{"max_connections": 4}))
-	concurrentSignings(t, d, 16, 160)
-	c := srv.Counters()
-	t.Logf("160 signings from 16 workers with max_connections=4: %d TCP connections, %d token requests", c.Connections, c.TokensIssued)
-	if c.Enrollments != 160 {
-		t.Errorf("enrollments %d, want 160", c.Enrollments)
-	}
-	if c.Connections < 1 || c.Connections > 4 {
-		t.Errorf("TCP connections %d, want 1 to 4 (max_connections)", c.Connections)
+	for _, proto := range httpProtocols {
+		t.Run(proto.name, func(t *testing.T) {
+			srv := startSim(t, commandtest.Profile25, nil, proto.opts...)
+			d := simDriver(t, simConf(srv, authKindOAuth, nil, map[string]interface{}{"max_connections": 4}))
+			concurrentSignings(t, d, 16, 160)
+			c := srv.Counters()
+			t.Logf("160 signings from 16 workers with max_connections=4: %d TCP connections, %d token requests", c.Connections, c.TokensIssued)
+			if c.Enrollments != 160 {
+				t.Errorf("enrollments %d, want 160", c.Enrollments)
+			}
+			if c.Connections < 1 || c.Connections > 4 {
+				t.Errorf("TCP connections %d, want 1 to 4 (max_connections)", c.Connections)
+			}
+		})
 	}
 }
 
@@ -59,7 +65,8 @@ func TestSimMaxConnectionsBoundsConnections(t *testing.T) {
 // every connection that was open can wait idle for the next burst.
 func TestSimDefaultPoolKeepsConnectionsAcrossBursts(t *testing.T) {
 	const workers, waves = 16, 5
-	srv := startSim(t, commandtest.Profile25, nil)
+	// HTTP/1.1: over HTTP/2 one connection carries every request and there is no pool to size.
+	srv := startSim(t, commandtest.Profile25, nil, commandtest.WithoutHTTP2())
 	d := simDriver(t, simConf(srv, authKindOAuth, nil, nil))
 	if d.settings.maxConns != DefaultMaxConnections {
 		t.Fatalf("default pool %d, want %d", d.settings.maxConns, DefaultMaxConnections)

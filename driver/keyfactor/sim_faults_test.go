@@ -33,30 +33,32 @@ func TestSimNoSecondEnrollment(t *testing.T) {
 		{"latency above the timeout", commandtest.Fault{Latency: 3 * time.Second}, 504},
 	}
 	for _, profile := range allProfiles {
-		srv := startSim(t, profile, nil)
-		d := simDriver(t, simConf(srv, authKindBasic, nil, map[string]interface{}{"timeout": "1s"}))
-		for _, tc := range faults {
-			t.Run(fmt.Sprintf("v%d/%s", profile, tc.name), func(t *testing.T) {
-				srv.ClearFaults()
-				srv.ResetCounters()
-				f := tc.fault
-				f.Endpoint, f.Times = "POST /Enrollment/CSR", 5
-				srv.InjectFault(f)
-				_, err := d.Sign(context.Background(), signRequest(t, "fault.example.com"))
-				var sc cadriver.StatusCoder
-				if err == nil || !errors.As(err, &sc) || sc.StatusCode() != tc.wantStatus {
-					t.Errorf("want an error with status %d, got %v", tc.wantStatus, err)
-				}
-				c := srv.Counters()
-				if got := c.Requests["POST /Enrollment/CSR"]; got != 1 {
-					t.Errorf("enrollment sent %d times, want exactly once", got)
-				}
-				if c.Enrollments > 1 {
-					t.Errorf("%d enrollments", c.Enrollments)
-				}
-			})
+		for _, proto := range httpProtocols {
+			srv := startSim(t, profile, nil, proto.opts...)
+			d := simDriver(t, simConf(srv, authKindBasic, nil, map[string]interface{}{"timeout": "1s"}))
+			for _, tc := range faults {
+				t.Run(fmt.Sprintf("v%d/%s/%s", profile, proto.name, tc.name), func(t *testing.T) {
+					srv.ClearFaults()
+					srv.ResetCounters()
+					f := tc.fault
+					f.Endpoint, f.Times = "POST /Enrollment/CSR", 5
+					srv.InjectFault(f)
+					_, err := d.Sign(context.Background(), signRequest(t, "fault.example.com"))
+					var sc cadriver.StatusCoder
+					if err == nil || !errors.As(err, &sc) || sc.StatusCode() != tc.wantStatus {
+						t.Errorf("want an error with status %d, got %v", tc.wantStatus, err)
+					}
+					c := srv.Counters()
+					if got := c.Requests["POST /Enrollment/CSR"]; got != 1 {
+						t.Errorf("enrollment sent %d times, want exactly once", got)
+					}
+					if c.Enrollments > 1 {
+						t.Errorf("%d enrollments", c.Enrollments)
+					}
+				})
+			}
+			srv.ClearFaults()
 		}
-		srv.ClearFaults()
 	}
 }
 
@@ -90,21 +92,23 @@ func TestSimReadRetries(t *testing.T) {
 		{DropConnection: true},
 	}
 	for _, profile := range allProfiles {
-		for i, f := range faults {
-			t.Run(fmt.Sprintf("v%d/fault%d", profile, i), func(t *testing.T) {
-				t.Parallel()
-				srv := startSim(t, profile, nil)
-				d := simDriver(t, simConf(srv, authKindBasic, nil, nil))
-				f.Endpoint, f.Times = "GET /Certificates", 1
-				srv.InjectFault(f)
-				chain, err := d.CAChain(context.Background(), "")
-				if err != nil || len(chain) != 2 {
-					t.Fatalf("CAChain after a transient fault: %v, %v", subjects(chain), err)
-				}
-				if got := srv.Counters().Requests["GET /Certificates"]; got < 2 {
-					t.Errorf("search sent %d times, want a retry", got)
-				}
-			})
+		for _, proto := range httpProtocols {
+			for i, f := range faults {
+				t.Run(fmt.Sprintf("v%d/%s/fault%d", profile, proto.name, i), func(t *testing.T) {
+					t.Parallel()
+					srv := startSim(t, profile, nil, proto.opts...)
+					d := simDriver(t, simConf(srv, authKindBasic, nil, nil))
+					f.Endpoint, f.Times = "GET /Certificates", 1
+					srv.InjectFault(f)
+					chain, err := d.CAChain(context.Background(), "")
+					if err != nil || len(chain) != 2 {
+						t.Fatalf("CAChain after a transient fault: %v, %v", subjects(chain), err)
+					}
+					if got := srv.Counters().Requests["GET /Certificates"]; got < 2 {
+						t.Errorf("search sent %d times, want a retry", got)
+					}
+				})
+			}
 		}
 	}
 }

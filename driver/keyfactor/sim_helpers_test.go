@@ -67,6 +67,16 @@ func newClientIdentity(t *testing.T) *clientIdentity {
 	}
 }
 
+// httpProtocols are the two ways Command's IIS answers over TLS: HTTP/2 (IIS 10, the
+// simulator's default) and HTTP/1.1 only (IIS 8.5). Failure handling is tested over both.
+var httpProtocols = []struct {
+	name string
+	opts []commandtest.Option
+}{
+	{"h2", nil},
+	{"http1", []commandtest.Option{commandtest.WithoutHTTP2()}},
+}
+
 // startSim starts a TLS simulator for profile; the client identity is accepted for certificate
 // authentication.
 func startSim(t *testing.T, profile commandtest.Profile, id *clientIdentity, opts ...commandtest.Option) *commandtest.Server {

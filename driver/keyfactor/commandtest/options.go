@@ -22,6 +22,7 @@ type options struct {
 	clientCertUsers map[string]string
 	addr            string
 	metadataFields  []MetadataField
+	http1Only       bool
 }
 
 func defaultOptions() options {
@@ -108,6 +109,11 @@ func WithClientCertAuth(pool *x509.CertPool, identities map[string]string) Optio
 		}
 	}
 }
+
+// WithoutHTTP2 makes a TLS server offer only HTTP/1.1 in ALPN, as Command on IIS 8.5 (Windows
+// Server 2012 R2) or on an IIS 10 where HTTP/2 was switched off. By default a TLS server offers
+// h2 first, as IIS 10 does (see setupTLS).
+func WithoutHTTP2() Option { return func(o *options) { o.http1Only = true } }
 
 // WithAddr sets the listen address (default 127.0.0.1:0).
 func WithAddr(addr string) Option {

@@ -211,9 +211,11 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, f Fault) boo
 				return true
 			}
 		}
-		// Not hijackable (cannot happen: only HTTP/1.1 is served): answer nothing useful.
-		w.WriteHeader(http.StatusServiceUnavailable)
-		return true
+		// HTTP/2 connections cannot be hijacked, and closing one would fail every request it
+		// carries. This request alone is lost instead: net/http's HTTP/2 server answers a handler
+		// that panics with ErrAbortHandler by resetting the stream (RST_STREAM), which the client
+		// sees as a transport error after its request was sent, as with a dropped connection.
+		panic(http.ErrAbortHandler)
 	case f.Status != 0:
 		status := f.Status
 		if status < 100 || status > 999 {

@@ -134,8 +134,15 @@ func urlHost(addr net.Addr) string {
 	return net.JoinHostPort(ip.String(), fmt.Sprint(tcp.Port))
 }
 
-// setupTLS creates the TLS CA and the server certificate. HTTP/2 is not offered so that the
-// DropConnection fault can hijack connections.
+// setupTLS creates the TLS CA and the server certificate.
+//
+// ALPN offers h2 before http/1.1 unless WithoutHTTP2. Command's API is an IIS application, and
+// IIS 10 (Windows Server 2016 and later) negotiates HTTP/2 on every TLS binding by default, with
+// no setting to turn on; IIS 8.5 and earlier speak only HTTP/1.1 (Microsoft, "HTTP/2 on IIS",
+// learn.microsoft.com/iis/get-started/whats-new-in-iis-10/http2-on-iis). Plain HTTP stays
+// HTTP/1.1: IIS does not serve HTTP/2 without TLS (same page).
+// Inferred: stream and window limits are Go's defaults; IIS's own values are not documented
+// where we could find them, and no client of ours depends on them.
 func (s *Server) setupTLS(addr net.Addr) (*tls.Config, error) {
 	now := time.Now()
 	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -192,7 +199,10 @@ func (s *Server) setupTLS(addr net.Addr) (*tls.Config, error) {
 	conf := &tls.Config{
 		Certificates: []tls.Certificate{{Certificate: [][]byte{der, caDER}, PrivateKey: key}},
 		MinVersion:   tls.VersionTLS12,
-		NextProtos:   []string{"http/1.1"},
+		NextProtos:   []string{"h2", "http/1.1"},
+	}
+	if s.opts.http1Only {
+		conf.NextProtos = []string{"http/1.1"}
 	}
 	if s.opts.clientCAs != nil {
 		conf.ClientCAs = s.opts.clientCAs

@@ -3,9 +3,11 @@ package commandtest
 import (
 	"crypto/x509"
 	"encoding/pem"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestTransportAndHeaders(t *testing.T) {
@@ -131,5 +133,68 @@ func TestCAHierarchy(t *testing.T) {
 	}
 	if c, k := s.CAKeyPair("nope"); c != nil || k != nil {
 		t.Fatal("unknown CA returned a key pair")
+	}
+}
+
+// Over TLS the simulator speaks HTTP/2 when the client offers it, as IIS 10 does, and HTTP/1.1
+// with WithoutHTTP2 (IIS 8.5). A dropped-connection fault fails the request it hits on either
+// protocol; on HTTP/2 a request in flight on the same connection still gets its answer.
+func TestTLSProtocolsAndDroppedRequests(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		opts      []Option
+		wantProto string
+	}{
+		{"IIS 10", nil, "HTTP/2.0"},
+		{"IIS 8.5", []Option{WithoutHTTP2()}, "HTTP/1.1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := NewTLSServer(tc.opts...)
+			defer s.Close()
+			get := func() (*http.Response, error) {
+				req, _ := http.NewRequest("GET", s.APIURL()+"/Status/Endpoints", nil)
+				req.SetBasicAuth(DefaultUsername, DefaultPassword)
+				req.Header.Set("x-keyfactor-requested-with", "APIClient")
+				return s.Client().Do(req)
+			}
+			resp, err := get()
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != 200 || resp.Proto != tc.wantProto {
+				t.Fatalf("status %d over %s, want 200 over %s", resp.StatusCode, resp.Proto, tc.wantProto)
+			}
+
+			// A slow request stays in flight on the connection while another one is dropped.
+			s.InjectFault(Fault{Endpoint: "GET /Status/Endpoints", Times: 1, Latency: 300 * time.Millisecond})
+			slow := make(chan error, 1)
+			go func() {
+				resp, err := get()
+				if err == nil {
+					resp.Body.Close()
+					if resp.StatusCode != 200 {
+						err = fmt.Errorf("status %d", resp.StatusCode)
+					}
+				}
+				slow <- err
+			}()
+			time.Sleep(50 * time.Millisecond)
+			s.InjectFault(Fault{Endpoint: "POST /Enrollment/CSR", Times: 1, DropConnection: true})
+			req, _ := http.NewRequest("POST", s.APIURL()+"/Enrollment/CSR", strings.NewReader(`{}`))
+			req.SetBasicAuth(DefaultUsername, DefaultPassword)
+			if resp, err := s.Client().Do(req); err == nil {
+				resp.Body.Close()
+				t.Fatalf("dropped request answered %d", resp.StatusCode)
+			}
+			if err := <-slow; err != nil {
+				t.Fatalf("the request in flight beside the dropped one failed: %v", err)
+			}
+			if resp, err := get(); err != nil {
+				t.Fatalf("after the drop: %v", err)
+			} else {
+				resp.Body.Close()
+			}
+		})
 	}
 }
