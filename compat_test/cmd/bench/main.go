@@ -42,6 +42,7 @@ type settings struct {
 	listSamples    int
 	timeout        time.Duration
 	listPopulateAt int
+	commandHTTP1   bool
 }
 
 func parseSettings(args []string) (settings, error) {
@@ -61,6 +62,7 @@ func parseSettings(args []string) (settings, error) {
 	fs.IntVar(&s.listSamples, "list-samples", 15, "LIST certs/ requests per mount and size")
 	fs.IntVar(&s.listPopulateAt, "populate-concurrency", 64, "concurrent signs that fill the LIST mounts")
 	fs.DurationVar(&s.timeout, "timeout", 45*time.Minute, "the whole run stops after this long")
+	fs.BoolVar(&s.commandHTTP1, "command-http1", false, "the simulator speaks HTTP/1.1 only, as Command on IIS 8.5 (default: HTTP/2 over TLS, as on IIS 10)")
 	if err := fs.Parse(args); err != nil {
 		return s, err
 	}
@@ -110,7 +112,11 @@ func run(ctx context.Context, s settings) error {
 		return err
 	}
 	step("starting the Command simulator and a Vault dev server (plugin %s)", bins.Plugin)
-	env, err := realvault.Start(ctx, realvault.Options{Binaries: bins})
+	opts := realvault.Options{Binaries: bins}
+	if s.commandHTTP1 {
+		opts.SimArgs = []string{"-http2=false"}
+	}
+	env, err := realvault.Start(ctx, opts)
 	if err != nil {
 		return err
 	}
@@ -176,6 +182,7 @@ func measure(ctx context.Context, env *realvault.Env, s settings) (*report, erro
 			"latency_n": s.latencyN, "latency_rsa_n": s.latencyRSAN, "block": s.block, "warmup": s.warmup,
 			"concurrency": s.concurrency, "blocks": s.blocks, "block_duration": s.blockDur.String(),
 			"expiry_n": s.expiryN, "list_sizes": s.listSizes, "list_samples": s.listSamples,
+			"command_protocol": commandProtocol(s.commandHTTP1),
 		},
 	}
 
@@ -335,4 +342,12 @@ func lastLines(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// commandProtocol names the HTTP version the simulator offers in this run.
+func commandProtocol(http1Only bool) string {
+	if http1Only {
+		return "HTTP/1.1 (IIS 8.5)"
+	}
+	return "HTTP/2 (IIS 10)"
 }

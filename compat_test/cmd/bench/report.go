@@ -62,7 +62,7 @@ func (r *report) addWithoutRatios(measure, unit string, native, plugin, direct *
 
 // writeMarkdown prints the table as Markdown, ready for the README.
 func (r *report) writeMarkdown(w io.Writer) {
-	fmt.Fprintf(w, "%s, %s (%d CPUs), %s\n\n", r.Date, r.Machine, r.CPUs, r.GoVersion)
+	fmt.Fprintf(w, "%s, %s (%d CPUs), %s, Command over %v\n\n", r.Date, r.Machine, r.CPUs, r.GoVersion, r.Settings["command_protocol"])
 	fmt.Fprintln(w, "| measure | unit | native | plugin | direct to Command | plugin/native | plugin/direct |")
 	fmt.Fprintln(w, "|---|---|---|---|---|---|---|")
 	for _, x := range r.Rows {
