@@ -24,7 +24,7 @@ type Fault struct {
 	AnswerLatency  time.Duration `json:"AnswerLatency"`
 	Status         int           `json:"Status"`         // answer this status with Body instead of handling the request
 	Body           string        `json:"Body"`           // body sent with Status
-	DropConnection bool          `json:"DropConnection"` // close the connection without answering (after reading the request)
+	DropConnection bool          `json:"DropConnection"` // read the request, then answer nothing: HTTP/1.1 closes the connection, HTTP/2 resets the stream
 	GarbageBody    bool          `json:"GarbageBody"`    // 200 with a non-JSON body
 	Disposition    string        `json:"Disposition"`    // for enrollment: "DENIED", "FAILED", "PENDING" instead of ISSUED
 }
