@@ -57,13 +57,7 @@ func TestFaults(t *testing.T) {
 	}
 
 	// A dropped connection gives the client a transport error.
-	s.InjectFault(Fault{Endpoint: "POST /Enrollment/CSR", Times: 1, DropConnection: true})
-	req, _ := http.NewRequest("POST", s.APIURL()+"/Enrollment/CSR", strings.NewReader(`{}`))
-	req.SetBasicAuth(DefaultUsername, DefaultPassword)
-	if resp, err := s.Client().Do(req); err == nil {
-		resp.Body.Close()
-		t.Fatalf("dropped connection answered %d", resp.StatusCode)
-	}
+	expectDroppedEnrollment(t, s)
 	if code, _ := status(get); code != 200 {
 		t.Fatalf("after drop: %d", code)
 	}

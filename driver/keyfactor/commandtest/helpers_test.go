@@ -218,3 +218,16 @@ func mustParseCRL(t testing.TB, der []byte) *x509.RevocationList {
 	}
 	return crl
 }
+
+// expectDroppedEnrollment arms a DropConnection fault for one enrollment, sends one, and fails the
+// test unless the client got a transport error instead of an answer.
+func expectDroppedEnrollment(t testing.TB, s *Server) {
+	t.Helper()
+	s.InjectFault(Fault{Endpoint: "POST /Enrollment/CSR", Times: 1, DropConnection: true})
+	req, _ := http.NewRequest("POST", s.APIURL()+"/Enrollment/CSR", strings.NewReader(`{}`))
+	req.SetBasicAuth(DefaultUsername, DefaultPassword)
+	if resp, err := s.Client().Do(req); err == nil {
+		resp.Body.Close()
+		t.Fatalf("the dropped enrollment was answered %d", resp.StatusCode)
+	}
+}
