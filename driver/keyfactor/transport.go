@@ -23,6 +23,19 @@ func trustPool(extraPEM []byte) (*x509.CertPool, error) {
 	return pool, nil
 }
 
+// HTTP/2 connection health checks. Over HTTP/2 every request to Command shares one connection,
+// and Go's transport keeps sending new requests on a connection that died without a FIN or RST
+// (a load balancer or firewall that dropped it silently) until the kernel gives up on it, minutes
+// later, each request waiting for its timeout meanwhile (golang/go#36026). Over HTTP/1.1 that
+// cannot last: a request that times out closes its own connection. So a connection that has
+// received nothing for h2PingAfter is sent a PING and closed if no answer comes within
+// h2PingTimeout; requests then move to a new connection. Kubernetes' API client uses the same
+// values (kubernetes/kubernetes#95981). Variables for tests.
+var (
+	h2PingAfter   = 30 * time.Second
+	h2PingTimeout = 15 * time.Second
+)
+
 // newHTTPClient builds the one keep-alive client a configuration uses for Command, its token
 // endpoint and CRL distribution points. Timeouts per call come from the request context; the
 // transport only bounds the phases that must never hang.
@@ -59,6 +72,7 @@ func newHTTPClient(s *settings) (*http.Client, *http.Transport, error) {
 		// A custom TLS config and dialer turn Go's automatic HTTP/2 off; this turns it back on,
 		// so one connection carries every concurrent request when Command offers h2 in ALPN.
 		ForceAttemptHTTP2: true,
+		HTTP2:             &http.HTTP2Config{SendPingTimeout: h2PingAfter, PingTimeout: h2PingTimeout},
 	}
 	client := &http.Client{
 		Transport: transport,
