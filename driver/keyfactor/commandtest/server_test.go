@@ -179,7 +179,13 @@ func TestTLSProtocolsAndDroppedRequests(t *testing.T) {
 				}
 				slow <- err
 			}()
-			time.Sleep(50 * time.Millisecond)
+			// The slow request is counted on arrival, before its latency: drop only once it is in flight.
+			for deadline := time.Now().Add(5 * time.Second); s.Counters().Requests["GET /Status/Endpoints"] < 2; {
+				if time.Now().After(deadline) {
+					t.Fatal("the slow request never arrived")
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
 			expectDroppedEnrollment(t, s)
 			if err := <-slow; err != nil {
 				t.Fatalf("the request in flight beside the dropped one failed: %v", err)
