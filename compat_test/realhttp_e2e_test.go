@@ -766,6 +766,7 @@ func TestRealHTTPNativeVersusPlugin(t *testing.T) {
 	sideBySide := &compare.Comparison{Scenario: l2ScenarioSideBySide, Table: table, Describe: compare.DescribeShape}
 	sideBySide.CheckTranscripts(t, nativeAnswers, pluginAnswers)
 	t.Logf("side by side: %d requests, %d fields compared, %d allowed differences", sideBySide.Steps, sideBySide.Compared, sideBySide.Allowed)
+	checkListAnswers(t, env, "pki", "keyfactor-pki")
 
 	// The swap, as an operator does it: the clients keep calling pki/.
 	if err := env.DisableMount("pki"); err != nil {
