@@ -141,17 +141,7 @@ func checkListAnswers(t *testing.T, env *realvault.Env, nativeMount, pluginMount
 // for wrapTTL unless it is empty, and reads the answer.
 func sendList(ctx context.Context, t *testing.T, env *realvault.Env, path, method string, query url.Values, wrapTTL string) *listAnswer {
 	t.Helper()
-	u, err := url.Parse(env.Addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u = u.JoinPath("v1", path)
-	u.RawQuery = query.Encode()
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("X-Vault-Token", env.Token)
+	req := vaultRequest(ctx, t, env, method, path, query, env.Token)
 	if wrapTTL != "" {
 		req.Header.Set("X-Vault-Wrap-TTL", wrapTTL)
 	}
@@ -162,16 +152,24 @@ func sendList(ctx context.Context, t *testing.T, env *realvault.Env, path, metho
 // `vault unwrap` does.
 func unwrap(ctx context.Context, t *testing.T, env *realvault.Env, token string) *listAnswer {
 	t.Helper()
+	return readListAnswer(t, vaultRequest(ctx, t, env, http.MethodPost, "sys/wrapping/unwrap", nil, token))
+}
+
+// vaultRequest is a request to Vault's API at /v1/<path>?<query> with token.
+func vaultRequest(ctx context.Context, t *testing.T, env *realvault.Env, method, path string, query url.Values, token string) *http.Request {
+	t.Helper()
 	u, err := url.Parse(env.Addr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.JoinPath("v1", "sys", "wrapping", "unwrap").String(), nil)
+	u = u.JoinPath("v1", path)
+	u.RawQuery = query.Encode()
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	req.Header.Set("X-Vault-Token", token)
-	return readListAnswer(t, req)
+	return req
 }
 
 func readListAnswer(t *testing.T, req *http.Request) *listAnswer {

@@ -117,6 +117,20 @@ func newBackend(provider Provider) *backend {
 	return b
 }
 
+// HandleRequest is framework.Backend's, with the request's storage noting certs/ writes and, in
+// the plugin process, a response-wrapped LIST answered in the form Vault can wrap
+// (wrappedlist.go).
+func (b *backend) HandleRequest(ctx context.Context, req *logical.Request) (*logical.Response, error) {
+	if req != nil && req.Storage != nil {
+		req.Storage = b.certIndex.track(req.Storage)
+	}
+	resp, err := b.Backend.HandleRequest(ctx, req)
+	if err != nil || !b.answersAsJSON {
+		return resp, err
+	}
+	return wrappableList(req, resp, b.PathsSpecial.Unauthenticated)
+}
+
 // invalidate runs on performance standbys and secondaries when another node changed storage.
 func (b *backend) invalidate(_ context.Context, key string) {
 	if key == configStorageKey {

@@ -77,20 +77,6 @@ func (s indexedStorage) Delete(ctx context.Context, key string) error {
 	return err
 }
 
-// HandleRequest is framework.Backend's, with the request's storage noting certs/ writes and, in
-// the plugin process, a response-wrapped LIST answered in the form Vault can wrap
-// (wrappedlist.go).
-func (b *backend) HandleRequest(ctx context.Context, req *logical.Request) (*logical.Response, error) {
-	if req != nil && req.Storage != nil {
-		req.Storage = b.certIndex.track(req.Storage)
-	}
-	resp, err := b.Backend.HandleRequest(ctx, req)
-	if err != nil || !b.answersAsJSON {
-		return resp, err
-	}
-	return wrappableList(req, resp, b.PathsSpecial.Unauthenticated)
-}
-
 // Initialize is framework.Backend's, with the storage noting certs/ writes (the migration of
 // older records writes and removes certs/ entries).
 func (b *backend) Initialize(ctx context.Context, req *logical.InitializationRequest) error {
