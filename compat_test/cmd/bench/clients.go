@@ -38,9 +38,33 @@ func newVaultClient(env *realvault.Env, poolSize int) *vaultClient {
 // call sends method to /v1/<path> with body (JSON, may be nil) and returns the answer's body.
 // Any status other than 2xx is an error carrying the start of Vault's answer.
 func (c *vaultClient) call(ctx context.Context, method, path string, body []byte) ([]byte, error) {
-	u, err := url.JoinPath(c.addr, "v1", path)
+	status, raw, err := c.send(ctx, method, path, body)
 	if err != nil {
 		return nil, err
+	}
+	if status/100 != 2 {
+		return nil, fmt.Errorf("%s %s: status %d: %s", method, path, status, truncate(raw, 400))
+	}
+	return raw, nil
+}
+
+// refused sends a request Vault must refuse with want; any other answer is an error.
+func (c *vaultClient) refused(ctx context.Context, method, path string, body []byte, want int) error {
+	status, raw, err := c.send(ctx, method, path, body)
+	if err != nil {
+		return err
+	}
+	if status != want {
+		return fmt.Errorf("%s %s: status %d, want %d: %s", method, path, status, want, truncate(raw, 400))
+	}
+	return nil
+}
+
+// send sends one request and returns the status and the whole body.
+func (c *vaultClient) send(ctx context.Context, method, path string, body []byte) (int, []byte, error) {
+	u, err := url.JoinPath(c.addr, "v1", path)
+	if err != nil {
+		return 0, nil, err
 	}
 	var reader io.Reader
 	if body != nil {
@@ -48,7 +72,7 @@ func (c *vaultClient) call(ctx context.Context, method, path string, body []byte
 	}
 	req, err := http.NewRequestWithContext(ctx, method, u, reader)
 	if err != nil {
-		return nil, err
+		return 0, nil, err
 	}
 	req.Header.Set("X-Vault-Token", c.token)
 	if body != nil {
@@ -56,17 +80,14 @@ func (c *vaultClient) call(ctx context.Context, method, path string, body []byte
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, err
+		return 0, nil, err
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return nil, err
+		return 0, nil, err
 	}
-	if resp.StatusCode/100 != 2 {
-		return nil, fmt.Errorf("%s %s: status %d: %s", method, path, resp.StatusCode, truncate(raw, 400))
-	}
-	return raw, nil
+	return resp.StatusCode, raw, nil
 }
 
 // listCount LISTs path and returns how many keys Vault answered.

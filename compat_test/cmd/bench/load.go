@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -19,6 +20,11 @@ const (
 	// opReadRole does no CA work on any mount: one storage read and the answer. Native against
 	// plugin, it measures what any plugin pays that a built-in engine does not.
 	opReadRole = "read role"
+	// opSignUnknownRole is a write that every mount refuses (400) after one storage read: no CA
+	// work either. Vault asks an external plugin whether a write's path exists (the existence
+	// check, vault/request_handling.go) in a round trip of its own before sending the request, so
+	// against opReadRole it adds that second hop.
+	opSignUnknownRole = "sign with an unknown role (400)"
 )
 
 // target is one way of getting a certificate: native PKI, the plugin, or Command directly.
@@ -40,6 +46,9 @@ func vaultTarget(name string, vc *vaultClient, mount string, bodies requestBodie
 		opIssueEC:  post("issue/ec", bodies.issue),
 		opIssueRSA: post("issue/rsa", bodies.issue),
 		opReadRole: call("GET", "roles/ec", nil),
+		opSignUnknownRole: func(ctx context.Context) error {
+			return vc.refused(ctx, "POST", mount+"/sign/"+unknownRole, bodies.sign, http.StatusBadRequest)
+		},
 	}}
 }
 

@@ -23,6 +23,7 @@ const (
 	pluginListMount = "kf-list"
 	benchDomain     = "example.com"
 	benchName       = "bench." + benchDomain
+	unknownRole     = "no-such-role" // no mount has it (opSignUnknownRole)
 )
 
 // Roles set no ttl or max_ttl, as most roles in use: the mount's lease settings decide.
