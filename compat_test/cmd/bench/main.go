@@ -221,8 +221,8 @@ func measure(ctx context.Context, env *realvault.Env, s settings) (*report, erro
 				nil, value(floor), nil)
 		}
 		if lm.op == opSignUnknownRole {
-			// A write adds Vault's existence-check round trip to the plugin. A sign pays this and
-			// the intent's storage write before any work of its own (see README, Performance).
+			// A write adds Vault's existence-check round trip to the plugin. A sign pays both trips
+			// and two storage writes (intent, record) besides its own work (README, Performance).
 			floor := percentile(lat["plugin"], 50) - percentile(lat["native"], 50)
 			rep.addWithoutRatios("sign with an unknown role, c=1: plugin − native p50 (two plugin hops, one storage round trip)", "ms",
 				nil, value(floor), nil)
