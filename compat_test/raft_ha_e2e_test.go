@@ -138,7 +138,9 @@ func TestRaftHAFailover(t *testing.T) {
 	}
 	assertPeriodicOnlyOn(t, c, active)
 
-	// Kill the active node while the clients keep issuing.
+	// Kill the active node while the clients keep issuing, with some enrollments issued in
+	// Command and not yet answered.
+	holdEnrollments(t, c, active)
 	killed := active
 	load.takeOut(killed)
 	killedAt := time.Now()
@@ -206,6 +208,7 @@ func TestRaftHAFailover(t *testing.T) {
 		figures.Requests, figures.Succeeded, figures.Failed, figures.Outage.Round(time.Millisecond),
 		ledger.issuedByCommand, ledger.recordedInVault, ledger.unrecordedWithClientError, ledger.recordedDespiteError, len(preSerials),
 		figures.ErrorKinds)
+	settleAfterFailover(t, c, active, ledger)
 
 	// Bring the killed node back; it rejoins from its Raft data and is unsealed with the kept keys.
 	if err := c.Restart(ctx, killed); err != nil {
@@ -519,16 +522,7 @@ type ledger struct {
 // client got an error, and every certificate a client received must be in both.
 func reconcile(t *testing.T, c *realvault.Cluster, active int, outcomes []issueOutcome) ledger {
 	t.Helper()
-	var keys []string
-	mustVaultJSON(t, c.Env(active), &keys, "list", haMount+"/certs")
-	inVault := map[string]bool{}
-	for _, s := range keys {
-		inVault[serialKey(s)] = true
-	}
-	commandCerts, err := c.Env(active).CommandCertificates(context.Background(), `IssuedCN -startswith "load-"`)
-	if err != nil {
-		t.Fatal(err)
-	}
+	inVault, commandCerts := loadInventories(t, c, active)
 	byCN := map[string]issueOutcome{}
 	for _, o := range outcomes {
 		byCN[o.CN] = o
@@ -561,6 +555,101 @@ func reconcile(t *testing.T, c *realvault.Cluster, active int, outcomes []issueO
 		}
 	}
 	return l
+}
+
+// loadInventories returns the serials Vault records (by serialKey) and Command's certificates
+// for the load, revoked ones included.
+func loadInventories(t *testing.T, c *realvault.Cluster, active int) (map[string]bool, []realvault.CommandCertificate) {
+	t.Helper()
+	var keys []string
+	mustVaultJSON(t, c.Env(active), &keys, "list", haMount+"/certs")
+	inVault := map[string]bool{}
+	for _, s := range keys {
+		inVault[serialKey(s)] = true
+	}
+	commandCerts, err := c.Env(active).CommandCertificates(context.Background(), `IssuedCN -startswith "load-"`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return inVault, commandCerts
+}
+
+// heldAtKill is how many enrollments Command has issued and not yet answered when the active
+// node dies: certificates Command holds and the dying leader never records. Fewer than the
+// load's clients, so the others keep the load going while these wait.
+const heldAtKill = haLoadClients / 2
+
+// holdEnrollments makes Command issue the next heldAtKill enrollments at once and hold their
+// answers far beyond the kill, and returns once it has issued them.
+func holdEnrollments(t *testing.T, c *realvault.Cluster, active int) {
+	t.Helper()
+	ctx := context.Background()
+	env := c.Env(active)
+	start, err := env.SimCounters(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := env.InjectSimFault(ctx, commandtest.Fault{Endpoint: "POST /Enrollment/CSR", Times: heldAtKill, AnswerLatency: 2 * time.Minute}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(time.Minute)
+	for {
+		now, err := env.SimCounters(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The faulted enrollments are the first heldAtKill after the injection; by the time twice
+		// as many are counted they have been issued (one still signing would be issued anyway:
+		// the simulator finishes what it has taken, only its answer waits).
+		if now.Enrollments-start.Enrollments >= 2*heldAtKill {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d enrollments reached Command in a minute of load", now.Enrollments-start.Enrollments)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// settleAfterFailover runs one reconciliation pass on the new active node. The intents of the
+// issuances the killed leader sent to Command were written (and replicated) before Command was
+// called, so the new leader settles them: each load certificate Command issued ends up recorded
+// in Vault or revoked in Command (issue/'s orphan policy), and no intent stays pending.
+func settleAfterFailover(t *testing.T, c *realvault.Cluster, active int, before ledger) {
+	t.Helper()
+	if before.unrecordedWithClientError < heldAtKill {
+		t.Errorf("%d certificates issued without a record before reconciliation, want at least the %d held at the kill", before.unrecordedWithClientError, heldAtKill)
+	}
+	env := c.Env(active)
+	const grace = time.Second
+	mustVault(t, env, "write", haMount+"/config/reconcile", fmt.Sprintf("grace_period=%ds", int(grace.Seconds())))
+	time.Sleep(grace + time.Second)
+	var pass vaultSecret
+	mustVaultJSON(t, env, &pass, "write", "-f", haMount+"/reconcile")
+
+	inVault, commandCerts := loadInventories(t, c, active)
+	recorded, revoked := 0, 0
+	for _, cc := range commandCerts {
+		switch {
+		case inVault[serialKey(cc.SerialNumber)]:
+			recorded++
+		case cc.CertState == commandCertStateRevoked:
+			revoked++
+		default:
+			t.Errorf("after reconciliation on %s, Command's %s (%s) is neither recorded in Vault nor revoked", c.Nodes[active].Name, cc.IssuedCN, cc.SerialNumber)
+		}
+	}
+	if len(commandCerts) != before.issuedByCommand || recorded+revoked != before.recordedInVault+before.unrecordedWithClientError {
+		t.Errorf("after reconciliation Command holds %d load certificates (%d recorded, %d revoked); before it, %d (%d recorded, %d unrecorded)",
+			len(commandCerts), recorded, revoked, before.issuedByCommand, before.recordedInVault, before.unrecordedWithClientError)
+	}
+	var status vaultSecret
+	mustVaultJSON(t, env, &status, "read", haMount+"/reconcile-status")
+	if string(status.Data["intents_pending"]) != "0" {
+		t.Errorf("intents still pending after reconciliation on the new active node: %s", status.Data["intents_pending"])
+	}
+	t.Logf("reconciliation on the new active node: %d issued without a record before it; pass %s; now %d recorded, %d revoked in Command, 0 orphaned",
+		before.unrecordedWithClientError, mustMarshal(t, pass.Data), recorded, revoked)
 }
 
 // periodicLogLines is the lines of a node's log about the mount's periodic work, for failure reports.

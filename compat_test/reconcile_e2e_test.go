@@ -22,6 +22,10 @@ import (
 	"github.com/kfpki/vault-plugin-secrets-keyfactor/driver/keyfactor/commandtest"
 )
 
+// commandCertStateRevoked is Command's CertState for a revoked certificate (as commandtest's
+// certStateRevoked).
+const commandCertStateRevoked = 2
+
 // TestRoleNamesWithDotDotOnRealVault: role names holding ".." get the same status and error text
 // from the plugin as from native PKI through a real Vault, on every path that takes a role.
 func TestRoleNamesWithDotDotOnRealVault(t *testing.T) {
@@ -160,7 +164,7 @@ func measure(t *testing.T, env *realvault.Env, all []*e2eIssuance) e2eFigures {
 			if recorded {
 				f.recordedInVault++
 			}
-			if c.CertState == 2 {
+			if c.CertState == commandCertStateRevoked {
 				f.revokedInCommand++
 			}
 			if !recorded && c.CertState != 2 {
