@@ -628,7 +628,7 @@ func settleAfterFailover(t *testing.T, c *realvault.Cluster, active int, before 
 	mustVaultJSON(t, env, &pass, "write", "-f", haMount+"/reconcile")
 
 	inVault, commandCerts := loadInventories(t, c, active)
-	recorded, revoked := 0, 0
+	recorded, revoked, orphaned := 0, 0, 0
 	for _, cc := range commandCerts {
 		switch {
 		case inVault[serialKey(cc.SerialNumber)]:
@@ -636,6 +636,7 @@ func settleAfterFailover(t *testing.T, c *realvault.Cluster, active int, before 
 		case cc.CertState == commandCertStateRevoked:
 			revoked++
 		default:
+			orphaned++
 			t.Errorf("after reconciliation on %s, Command's %s (%s) is neither recorded in Vault nor revoked", c.Nodes[active].Name, cc.IssuedCN, cc.SerialNumber)
 		}
 	}
@@ -648,8 +649,8 @@ func settleAfterFailover(t *testing.T, c *realvault.Cluster, active int, before 
 	if string(status.Data["intents_pending"]) != "0" {
 		t.Errorf("intents still pending after reconciliation on the new active node: %s", status.Data["intents_pending"])
 	}
-	t.Logf("reconciliation on the new active node: %d issued without a record before it; pass %s; now %d recorded, %d revoked in Command, 0 orphaned",
-		before.unrecordedWithClientError, mustMarshal(t, pass.Data), recorded, revoked)
+	t.Logf("reconciliation on the new active node: %d issued without a record before it; pass %s; now %d recorded, %d revoked in Command, %d orphaned",
+		before.unrecordedWithClientError, mustMarshal(t, pass.Data), recorded, revoked, orphaned)
 }
 
 // periodicLogLines is the lines of a node's log about the mount's periodic work, for failure reports.
