@@ -38,7 +38,7 @@ func TestLeaseRevocationRevokesInCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(certs) != 1 || certs[0].CertState != 2 {
+	if len(certs) != 1 || certs[0].CertState != commandCertStateRevoked {
 		t.Fatalf("Command's inventory for leased.example.com: %+v, want one certificate in CertState 2 (revoked)", certs)
 	}
 }

@@ -341,7 +341,7 @@ func assertRevokedInCommand(ctx context.Context, t *testing.T, env *realvault.En
 			continue
 		}
 		// CertState 2 is Revoked in Command's certificate model.
-		if got.CertState != 2 {
+		if got.CertState != commandCertStateRevoked {
 			t.Errorf("Command shows certificate %d (%s) in state %d, want 2 (revoked)", got.ID, c.cn, got.CertState)
 		}
 		if c.entry.KeyfactorID != 0 && int64(got.ID) != c.entry.KeyfactorID {

@@ -624,8 +624,7 @@ func settleAfterFailover(t *testing.T, c *realvault.Cluster, active int, before 
 	const grace = time.Second
 	mustVault(t, env, "write", haMount+"/config/reconcile", fmt.Sprintf("grace_period=%ds", int(grace.Seconds())))
 	time.Sleep(grace + time.Second)
-	var pass vaultSecret
-	mustVaultJSON(t, env, &pass, "write", "-f", haMount+"/reconcile")
+	pass := runReconcile(t, env, haMount)
 
 	inVault, commandCerts := loadInventories(t, c, active)
 	recorded, revoked, orphaned := 0, 0, 0
@@ -650,7 +649,7 @@ func settleAfterFailover(t *testing.T, c *realvault.Cluster, active int, before 
 		t.Errorf("intents still pending after reconciliation on the new active node: %s", status.Data["intents_pending"])
 	}
 	t.Logf("reconciliation on the new active node: %d issued without a record before it; pass %s; now %d recorded, %d revoked in Command, %d orphaned",
-		before.unrecordedWithClientError, mustMarshal(t, pass.Data), recorded, revoked, orphaned)
+		before.unrecordedWithClientError, mustMarshal(t, pass), recorded, revoked, orphaned)
 }
 
 // periodicLogLines is the lines of a node's log about the mount's periodic work, for failure reports.
